@@ -1,23 +1,437 @@
 /**
- * One line of bcc's `tcptracer` output, read from both ends.
+ * bcc's `tcptracer` output, read line by line from both ends, on bytes.
  *
  * Layouts (bcc tools/tcptracer.py): `[TIME] TYPE PID COMM IP SADDR DADDR SPORT DPORT [NETNS]`, where TIME is
  * integer nanoseconds with `-v` and `%.3f` seconds without, TYPE is `connect|accept|close|unknown` with
  * `-v` and `C|A|X|U` without, and NETNS is printed with `-v` only. COMM is the thread name: up to 15
  * characters that may contain spaces, so it is whatever lies between PID and IP. A PID wider than its
  * `%-6d` column pushes the rest of the line right, which a column-offset parser would get wrong.
+ *
+ * Traces run to millions of lines, so the scanner works on the raw bytes and yields numbers and offsets;
+ * text is cut out only for what is kept (a new source, process or destination).
  */
 
 export type TraceEventType = 'connect' | 'accept' | 'close' | 'unknown';
 
+export const EVENT_TYPES: readonly TraceEventType[] = ['connect', 'accept', 'close', 'unknown'];
+
+/** One scanned line: reused from line to line, so reading a trace allocates nothing per line. */
+export interface ScannedLine {
+  /** Index into EVENT_TYPES. */
+  type: number;
+  /** Seconds since the first event, or -1 when the trace was taken without `-t`. */
+  timeSeconds: number;
+  pid: number;
+  ipVersion: 4 | 6;
+  commStart: number;
+  commEnd: number;
+  saddrStart: number;
+  saddrEnd: number;
+  /** The IPv4 address as a 32-bit number, or -1 for IPv6 (validated later, once per distinct text). */
+  saddrV4: number;
+  daddrStart: number;
+  daddrEnd: number;
+  daddrV4: number;
+  sport: number;
+  dport: number;
+  /** -1 without `-v`. */
+  netns: number;
+  /** Samples reported lost, on a `Possibly lost N samples` line. */
+  lost: number;
+}
+
+export function newScannedLine(): ScannedLine {
+  return {
+    type: 0,
+    timeSeconds: -1,
+    pid: 0,
+    ipVersion: 4,
+    commStart: 0,
+    commEnd: 0,
+    saddrStart: 0,
+    saddrEnd: 0,
+    saddrV4: -1,
+    daddrStart: 0,
+    daddrEnd: 0,
+    daddrV4: -1,
+    sport: 0,
+    dport: 0,
+    netns: -1,
+    lost: 0,
+  };
+}
+
+export const enum LineKind {
+  Skipped = 0,
+  Event = 1,
+  Lost = 2,
+}
+
+const SPACE = 32;
+const TAB = 9;
+const CR = 13;
+const DOT = 46;
+const ZERO = 48;
+const NINE = 57;
+
+// Token boundaries of the line being read, reused across lines.
+const rightStart = new Int32Array(6);
+const rightEnd = new Int32Array(6);
+const leftStart = new Int32Array(3);
+const leftEnd = new Int32Array(3);
+
+function isBlank(c: number): boolean {
+  return c === SPACE || c === TAB || c === CR;
+}
+
+/** The digits in [start, end) as a number, or -1 if there is anything else (or nothing). */
+function digits(b: Uint8Array, start: number, end: number): number {
+  if (end <= start || end - start > 15) return -1;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const c = b[i] as number;
+    if (c < ZERO || c > NINE) return -1;
+    value = value * 10 + (c - ZERO);
+  }
+  return value;
+}
+
+/** A dotted quad as a 32-bit number, or -1: no leading zeros, every octet at most 255. */
+function ipv4(b: Uint8Array, start: number, end: number): number {
+  let value = 0;
+  let octet = 0;
+  let width = 0;
+  let parts = 0;
+  for (let i = start; i <= end; i++) {
+    const c = i === end ? DOT : (b[i] as number);
+    if (c === DOT) {
+      if (width === 0 || octet > 255) return -1;
+      value = value * 256 + octet;
+      parts++;
+      octet = 0;
+      width = 0;
+    } else if (c >= ZERO && c <= NINE) {
+      if (width > 0 && octet === 0) return -1;
+      octet = octet * 10 + (c - ZERO);
+      width++;
+      if (width > 3) return -1;
+    } else {
+      return -1;
+    }
+  }
+  return parts === 4 ? value : -1;
+}
+
+/** `connect|accept|close|unknown` or `C|A|X|U` as an index into EVENT_TYPES, else -1. */
+function eventType(b: Uint8Array, start: number, end: number): number {
+  const length = end - start;
+  const first = b[start];
+  if (length === 1) {
+    return first === 67 ? 0 : first === 65 ? 1 : first === 88 ? 2 : first === 85 ? 3 : -1; // C A X U
+  }
+  const word =
+    length === 7 && first === 99
+      ? 'connect'
+      : length === 6
+        ? 'accept'
+        : length === 5
+          ? 'close'
+          : length === 7
+            ? 'unknown'
+            : '';
+  if (word === '') return -1;
+  for (let i = 0; i < length; i++) if (b[start + i] !== word.charCodeAt(i)) return -1;
+  return EVENT_TYPES.indexOf(word);
+}
+
+/** `%-14d` nanoseconds with -v, `%-9.3f` seconds without; -1 if it is neither. */
+function timeSeconds(b: Uint8Array, start: number, end: number, nanoseconds: boolean): number {
+  if (nanoseconds) {
+    const ns = digits(b, start, end);
+    return ns < 0 ? -1 : ns / 1e9;
+  }
+  let dot = -1;
+  for (let i = start; i < end; i++) {
+    if (b[i] === DOT) {
+      dot = i;
+      break;
+    }
+  }
+  if (dot === -1) return -1;
+  const whole = digits(b, start, dot);
+  const fraction = digits(b, dot + 1, end);
+  return whole < 0 || fraction < 0 ? -1 : whole + fraction / 10 ** (end - dot - 1);
+}
+
+const LOST_PREFIX = Buffer.from('Possibly lost ');
+const LOST_SUFFIX = Buffer.from(' samples');
+
+function scanLost(b: Uint8Array, start: number, end: number, out: ScannedLine): LineKind {
+  while (end > start && isBlank(b[end - 1] as number)) end--;
+  const numberStart = start + LOST_PREFIX.length;
+  const numberEnd = end - LOST_SUFFIX.length;
+  if (numberEnd <= numberStart) return LineKind.Skipped;
+  for (let i = 0; i < LOST_PREFIX.length; i++) if (b[start + i] !== LOST_PREFIX[i]) return LineKind.Skipped;
+  for (let i = 0; i < LOST_SUFFIX.length; i++)
+    if (b[numberEnd + i] !== LOST_SUFFIX[i]) return LineKind.Skipped;
+  const lost = digits(b, numberStart, numberEnd);
+  if (lost < 0) return LineKind.Skipped;
+  out.lost = lost;
+  return LineKind.Lost;
+}
+
+/**
+ * Reads the line in b[start, end) (no newline) into `out`. Anything that is not a whole event or a
+ * lost-samples notice — banner, header, blank, cut-off or garbled lines — is Skipped.
+ */
+export function scanTraceLine(b: Uint8Array, start: number, end: number, out: ScannedLine): LineKind {
+  return scanFixedWidthLine(b, start, end, out) ? LineKind.Event : scanAnyLine(b, start, end, out);
+}
+
+/** Where a `%-<width>` field that starts at `start` and holds `length` bytes ends, separator included. */
+function nextField(start: number, length: number, width: number): number {
+  return start + (length > width ? length : width) + 1;
+}
+
+/** True when a field starts exactly at `at`: a printable byte after a space. */
+function fieldStartsAt(b: Uint8Array, at: number, end: number): boolean {
+  return at < end && b[at - 1] === SPACE && b[at] !== SPACE;
+}
+
+/**
+ * The fast path, for `tcptracer -t4v` exactly as bcc prints it:
+ * `%-14d` `%-12s ` `%-6d %-16s %-2d %-16s %-16s %-6d %-6d` ` %-8d`. A field wider than its column
+ * pushes the rest right, which the jumps follow; padding is jumped over, never read, and numbers are
+ * read in the same pass. Any mismatch (another layout, a COMM wider in bytes than in characters, a
+ * cut-off line) returns false and leaves the line to scanAnyLine.
+ */
+function scanFixedWidthLine(b: Uint8Array, start: number, end: number, out: ScannedLine): boolean {
+  // TIME: %-14d nanoseconds, no separator of its own.
+  let p = start;
+  let time = 0;
+  while (p < end) {
+    const c = b[p] as number;
+    if (c < ZERO || c > NINE) break;
+    time = time * 10 + (c - ZERO);
+    p++;
+  }
+  if (p === start || p - start > 15 || (p < end && b[p] !== SPACE && p - start < 14)) return false;
+  const typeStart = p - start >= 14 ? p : start + 14;
+  if (typeStart >= end || (typeStart > p && b[typeStart - 1] !== SPACE) || b[typeStart] === SPACE)
+    return false;
+
+  // TYPE: %-12s and a space.
+  let q = typeStart;
+  while (q < end && b[q] !== SPACE) q++;
+  const type = eventType(b, typeStart, q);
+  if (type < 0) return false;
+  const pidStart = nextField(typeStart, q - typeStart, 12);
+  if (!fieldStartsAt(b, pidStart, end)) return false;
+
+  // PID: %-6d and a space.
+  let pid = 0;
+  q = pidStart;
+  while (q < end) {
+    const c = b[q] as number;
+    if (c < ZERO || c > NINE) break;
+    pid = pid * 10 + (c - ZERO);
+    q++;
+  }
+  if (q === pidStart || b[q] !== SPACE) return false;
+  const commStart = nextField(pidStart, q - pidStart, 6);
+
+  // COMM: %-16s and a space, spaces allowed inside. IP: %-2d and a space.
+  const ipStart = commStart + 17;
+  if (ipStart + 3 >= end || b[ipStart - 1] !== SPACE || b[ipStart + 1] !== SPACE || b[ipStart + 2] !== SPACE)
+    return false;
+  const version = b[ipStart];
+  if (version !== 52 && version !== 54) return false;
+
+  // SADDR, DADDR: %-16s and a space each.
+  const saddrStart = ipStart + 3;
+  if (b[saddrStart] === SPACE) return false;
+  q = saddrStart;
+  while (q < end && b[q] !== SPACE) q++;
+  const saddrEnd = q;
+  const daddrStart = nextField(saddrStart, saddrEnd - saddrStart, 16);
+  if (!fieldStartsAt(b, daddrStart, end)) return false;
+  q = daddrStart;
+  while (q < end && b[q] !== SPACE) q++;
+  const daddrEnd = q;
+  const sportStart = nextField(daddrStart, daddrEnd - daddrStart, 16);
+  if (!fieldStartsAt(b, sportStart, end)) return false;
+
+  // SPORT, DPORT: %-6d, then a space and NETNS.
+  let sport = 0;
+  q = sportStart;
+  while (q < end) {
+    const c = b[q] as number;
+    if (c < ZERO || c > NINE) break;
+    sport = sport * 10 + (c - ZERO);
+    q++;
+  }
+  if (q === sportStart || b[q] !== SPACE) return false;
+  const dportStart = nextField(sportStart, q - sportStart, 6);
+  if (!fieldStartsAt(b, dportStart, end)) return false;
+  let dport = 0;
+  q = dportStart;
+  while (q < end) {
+    const c = b[q] as number;
+    if (c < ZERO || c > NINE) break;
+    dport = dport * 10 + (c - ZERO);
+    q++;
+  }
+  if (q === dportStart || b[q] !== SPACE || sport > 65535 || dport > 65535 || q - dportStart > 5)
+    return false;
+  const netnsStart = nextField(dportStart, q - dportStart, 6);
+  if (!fieldStartsAt(b, netnsStart, end)) return false;
+  let netns = 0;
+  q = netnsStart;
+  while (q < end) {
+    const c = b[q] as number;
+    if (c < ZERO || c > NINE) break;
+    netns = netns * 10 + (c - ZERO);
+    q++;
+  }
+  if (q === netnsStart || q - netnsStart > 10) return false;
+  while (q < end && isBlank(b[q] as number)) q++;
+  if (q !== end) return false;
+
+  let saddrV4 = -1;
+  let daddrV4 = -1;
+  if (version === 52) {
+    saddrV4 = ipv4(b, saddrStart, saddrEnd);
+    daddrV4 = ipv4(b, daddrStart, daddrEnd);
+    if (saddrV4 < 0 || daddrV4 < 0) return false;
+  } else if (!bracketed(b, saddrStart, saddrEnd) || !bracketed(b, daddrStart, daddrEnd)) {
+    return false;
+  }
+
+  out.type = type;
+  out.timeSeconds = time / 1e9;
+  out.pid = pid;
+  out.ipVersion = version === 52 ? 4 : 6;
+  out.commStart = commStart;
+  out.commEnd = ipStart;
+  out.saddrStart = saddrStart;
+  out.saddrEnd = saddrEnd;
+  out.saddrV4 = saddrV4;
+  out.daddrStart = daddrStart;
+  out.daddrEnd = daddrEnd;
+  out.daddrV4 = daddrV4;
+  out.sport = sport;
+  out.dport = dport;
+  out.netns = netns;
+  return true;
+}
+
+/** The general scanner: any layout, read from both ends by tokens. */
+export function scanAnyLine(b: Uint8Array, start: number, end: number, out: ScannedLine): LineKind {
+  // Tokens from the right: up to six (NETNS DPORT SPORT DADDR SADDR IP).
+  let count = 0;
+  let i = end - 1;
+  while (count < 6) {
+    while (i >= start && isBlank(b[i] as number)) i--;
+    if (i < start) break;
+    rightEnd[count] = i + 1;
+    while (i >= start && !isBlank(b[i] as number)) i--;
+    rightStart[count] = i + 1;
+    count++;
+  }
+  if (count < 5) return b[start] === 80 ? scanLost(b, start, end, out) : LineKind.Skipped; // 'P'
+
+  // The IP column ("4" or "6") is the fifth token from the right without -v, the sixth with it.
+  let ipIndex: number;
+  if (isVersion(b, 4)) ipIndex = 4;
+  else if (count === 6 && isVersion(b, 5)) ipIndex = 5;
+  else return b[start] === 80 ? scanLost(b, start, end, out) : LineKind.Skipped;
+  const verbose = ipIndex === 5;
+  const ipStart = rightStart[ipIndex] as number;
+  const ipVersion = b[ipStart] === 52 ? 4 : 6;
+
+  // Tokens from the left, up to three (TIME TYPE PID), all before the IP column.
+  let left = 0;
+  let j = start;
+  while (left < 3) {
+    while (j < ipStart && isBlank(b[j] as number)) j++;
+    if (j >= ipStart) break;
+    leftStart[left] = j;
+    while (j < ipStart && !isBlank(b[j] as number)) j++;
+    leftEnd[left] = j;
+    left++;
+  }
+  if (left < 2) return LineKind.Skipped;
+  let type = eventType(b, leftStart[0] as number, leftEnd[0] as number);
+  let time = -1;
+  let pidIndex = 1;
+  if (type < 0) {
+    if (left < 3) return LineKind.Skipped;
+    type = eventType(b, leftStart[1] as number, leftEnd[1] as number);
+    time = timeSeconds(b, leftStart[0] as number, leftEnd[0] as number, verbose);
+    if (type < 0 || time < 0) return LineKind.Skipped;
+    pidIndex = 2;
+  }
+  const pid = digits(b, leftStart[pidIndex] as number, leftEnd[pidIndex] as number);
+  if (pid < 0) return LineKind.Skipped;
+
+  const base = ipIndex - 4; // DPORT is token 0 without -v, 1 with it
+  const dport = digits(b, rightStart[base] as number, rightEnd[base] as number);
+  const sport = digits(b, rightStart[base + 1] as number, rightEnd[base + 1] as number);
+  if (dport < 0 || dport > 65535 || sport < 0 || sport > 65535) return LineKind.Skipped;
+  let netns = -1;
+  if (verbose) {
+    netns = digits(b, rightStart[0] as number, rightEnd[0] as number);
+    if (netns < 0) return LineKind.Skipped;
+  }
+  const daddrStart = rightStart[base + 2] as number;
+  const daddrEnd = rightEnd[base + 2] as number;
+  const saddrStart = rightStart[base + 3] as number;
+  const saddrEnd = rightEnd[base + 3] as number;
+  let saddrV4 = -1;
+  let daddrV4 = -1;
+  if (ipVersion === 4) {
+    saddrV4 = ipv4(b, saddrStart, saddrEnd);
+    daddrV4 = ipv4(b, daddrStart, daddrEnd);
+    if (saddrV4 < 0 || daddrV4 < 0) return LineKind.Skipped;
+  } else if (!bracketed(b, saddrStart, saddrEnd) || !bracketed(b, daddrStart, daddrEnd)) {
+    return LineKind.Skipped;
+  }
+
+  out.type = type;
+  out.timeSeconds = time;
+  out.pid = pid;
+  out.ipVersion = ipVersion;
+  out.commStart = leftEnd[pidIndex] as number;
+  out.commEnd = ipStart;
+  out.saddrStart = saddrStart;
+  out.saddrEnd = saddrEnd;
+  out.saddrV4 = saddrV4;
+  out.daddrStart = daddrStart;
+  out.daddrEnd = daddrEnd;
+  out.daddrV4 = daddrV4;
+  out.sport = sport;
+  out.dport = dport;
+  out.netns = netns;
+  return LineKind.Event;
+}
+
+function isVersion(b: Uint8Array, token: number): boolean {
+  const s = rightStart[token] as number;
+  return (rightEnd[token] as number) - s === 1 && (b[s] === 52 || b[s] === 54); // '4' '6'
+}
+
+function bracketed(b: Uint8Array, start: number, end: number): boolean {
+  return end - start > 2 && b[start] === 91 && b[end - 1] === 93; // '[' ']'
+}
+
+/** One event with its text fields, for callers that read a line at a time (and for tests). */
 export interface TraceEvent {
-  /** Seconds since the first event, or null when the trace was taken without `-t`. */
   readonly timeSeconds: number | null;
   readonly type: TraceEventType;
   readonly pid: number;
   readonly comm: string;
   readonly ipVersion: 4 | 6;
-  /** Addresses as printed (IPv6 still in brackets); the aggregator validates and unbrackets them once each. */
+  /** As printed: IPv6 still in brackets. */
   readonly saddr: string;
   readonly daddr: string;
   readonly sport: number;
@@ -30,154 +444,30 @@ export type TraceLine =
   | { readonly kind: 'lost'; readonly samples: number }
   | { readonly kind: 'skipped' };
 
-const EVENT_TYPES: Readonly<Record<string, TraceEventType>> = {
-  connect: 'connect',
-  accept: 'accept',
-  close: 'close',
-  unknown: 'unknown',
-  C: 'connect',
-  A: 'accept',
-  X: 'close',
-  U: 'unknown',
-};
-
-const LOST_PREFIX = 'Possibly lost ';
-const SKIPPED: TraceLine = { kind: 'skipped' };
-
-// Token boundaries of the line being read; reused so that reading a line allocates only its fields.
-const rightStart = new Int32Array(6);
-const rightEnd = new Int32Array(6);
-const leftStart = new Int32Array(3);
-const leftEnd = new Int32Array(3);
-
-function isBlank(code: number): boolean {
-  return code === 32 || code === 9 || code === 13;
+export function commOf(b: Buffer, line: ScannedLine): string {
+  return b.toString('utf8', line.commStart, line.commEnd).trim();
 }
 
-function isDigits(text: string): boolean {
-  if (text.length === 0 || text.length > 20) return false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
-
-function parsePort(text: string): number {
-  if (!isDigits(text)) return -1;
-  const port = Number(text);
-  return port <= 65535 ? port : -1;
-}
-
-/** IPv4 as dotted digits, IPv6 in brackets: a cheap shape check; the full parse runs once per address. */
-function looksLikeAddress(text: string, version: 4 | 6): boolean {
-  if (version === 6)
-    return text.length > 2 && text.charCodeAt(0) === 91 && text.charCodeAt(text.length - 1) === 93;
-  let dots = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) dots++;
-    else if (c < 48 || c > 57) return false;
-  }
-  return dots === 3;
-}
-
-function parseTime(text: string, nanoseconds: boolean): number | null {
-  if (nanoseconds) return isDigits(text) ? Number(text) / 1e9 : null;
-  return /^\d+\.\d+$/.test(text) ? Number(text) : null;
-}
-
-/** Reads one line (without its newline). Anything that is not a whole event or a lost-samples notice is skipped. */
-export function parseTraceLine(line: string): TraceLine {
-  // Tokens from the right: up to six (NETNS DPORT SPORT DADDR SADDR IP).
-  let count = 0;
-  let i = line.length - 1;
-  while (count < 6) {
-    while (i >= 0 && isBlank(line.charCodeAt(i))) i--;
-    if (i < 0) break;
-    rightEnd[count] = i + 1;
-    while (i >= 0 && !isBlank(line.charCodeAt(i))) i--;
-    rightStart[count] = i + 1;
-    count++;
-  }
-  if (count < 5) return line.startsWith(LOST_PREFIX) ? parseLost(line) : SKIPPED;
-
-  // With -v the IP column is the sixth token from the right, without it the fifth.
-  const token = (k: number): string => line.slice(rightStart[k], rightEnd[k]);
-  const fifth = token(4);
-  let verbose: boolean;
-  let ipIndex: number;
-  if (fifth === '4' || fifth === '6') {
-    verbose = false;
-    ipIndex = 4;
-  } else if (count === 6 && (token(5) === '4' || token(5) === '6')) {
-    verbose = true;
-    ipIndex = 5;
-  } else {
-    return line.startsWith(LOST_PREFIX) ? parseLost(line) : SKIPPED;
-  }
-  const ipVersion = token(ipIndex) === '4' ? 4 : 6;
-  const ipStart = rightStart[ipIndex] ?? 0;
-
-  // Tokens from the left, up to three (TIME TYPE PID), all before the IP column.
-  let left = 0;
-  let j = 0;
-  while (left < 3) {
-    while (j < ipStart && isBlank(line.charCodeAt(j))) j++;
-    if (j >= ipStart) break;
-    leftStart[left] = j;
-    while (j < ipStart && !isBlank(line.charCodeAt(j))) j++;
-    leftEnd[left] = j;
-    left++;
-  }
-  if (left < 2) return SKIPPED;
-  const first = line.slice(leftStart[0], leftEnd[0]);
-  let type = EVENT_TYPES[first];
-  let timeSeconds: number | null = null;
-  let pidIndex = 1;
-  if (type === undefined) {
-    if (left < 3) return SKIPPED;
-    type = EVENT_TYPES[line.slice(leftStart[1], leftEnd[1])];
-    timeSeconds = parseTime(first, verbose);
-    if (type === undefined || timeSeconds === null) return SKIPPED;
-    pidIndex = 2;
-  }
-  const pidText = line.slice(leftStart[pidIndex], leftEnd[pidIndex]);
-  if (!isDigits(pidText)) return SKIPPED;
-  // When TIME is absent the third left token (if any) is the start of COMM, not a field.
-  const commStart = leftEnd[pidIndex] ?? 0;
-
-  const saddr = token(ipIndex - 1);
-  const daddr = token(ipIndex - 2);
-  const sport = parsePort(token(ipIndex - 3));
-  const dport = parsePort(token(ipIndex - 4));
-  if (sport < 0 || dport < 0) return SKIPPED;
-  if (!looksLikeAddress(saddr, ipVersion) || !looksLikeAddress(daddr, ipVersion)) return SKIPPED;
-  let netns: number | null = null;
-  if (verbose) {
-    const netnsText = token(0);
-    if (!isDigits(netnsText)) return SKIPPED;
-    netns = Number(netnsText);
-  }
-
+/** Reads one line of text (without its newline). */
+export function parseTraceLine(text: string): TraceLine {
+  const b = Buffer.from(text, 'utf8');
+  const line = newScannedLine();
+  const kind = scanTraceLine(b, 0, b.length, line);
+  if (kind === LineKind.Lost) return { kind: 'lost', samples: line.lost };
+  if (kind === LineKind.Skipped) return { kind: 'skipped' };
   return {
     kind: 'event',
     event: {
-      timeSeconds,
-      type,
-      pid: Number(pidText),
-      comm: line.slice(commStart, ipStart).trim(),
-      ipVersion,
-      saddr,
-      daddr,
-      sport,
-      dport,
-      netns,
+      timeSeconds: line.timeSeconds < 0 ? null : line.timeSeconds,
+      type: EVENT_TYPES[line.type] as TraceEventType,
+      pid: line.pid,
+      comm: commOf(b, line),
+      ipVersion: line.ipVersion,
+      saddr: b.toString('latin1', line.saddrStart, line.saddrEnd),
+      daddr: b.toString('latin1', line.daddrStart, line.daddrEnd),
+      sport: line.sport,
+      dport: line.dport,
+      netns: line.netns < 0 ? null : line.netns,
     },
   };
-}
-
-function parseLost(line: string): TraceLine {
-  const match = /^Possibly lost (\d+) samples?\s*$/.exec(line);
-  return match ? { kind: 'lost', samples: Number(match[1]) } : SKIPPED;
 }

@@ -1,0 +1,87 @@
+/**
+ * `npm run bench`: `aks-snat analyze --json` against the runbook's pipeline
+ * `awk '{print $6,$10}' log | sort | uniq -c | sort -nrk 1` on the same tcptracer -t4v logs, 1M and 5M
+ * events. Runs alternate so that both see the same machine; wall time is the median, peak memory the
+ * largest process's maximum RSS as GNU time reports it (for the pipeline: its biggest stage).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { generateTrace } from './generate-trace';
+
+const ROOT = join(__dirname, '..', '..');
+const OUT = join(ROOT, 'bench', 'out');
+const TIME = '/usr/bin/time';
+
+interface Run {
+  readonly seconds: number;
+  readonly peakKiB: number;
+}
+
+function measure(command: string, args: readonly string[]): Run {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(TIME, ['-f', '%M', command, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0)
+    throw new Error(`${command} failed (${result.status}): ${result.stderr.slice(-500)}`);
+  const peak = Number(result.stderr.trim().split('\n').pop());
+  return { seconds, peakKiB: peak };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function mib(kib: number): string {
+  return `${(kib / 1024).toFixed(1)} MiB`;
+}
+
+function benchOne(events: number, runs: number): { analyze: Run[]; pipeline: Run[] } {
+  const log = join(OUT, `tcptracer-t4v-${events}.log`);
+  if (!existsSync(log)) {
+    process.stderr.write(`generating ${log} ...\n`);
+    generateTrace(log, events);
+  }
+  process.stderr.write(
+    `${events} events, ${(statSync(log).size / 2 ** 20).toFixed(0)} MiB; ${runs} alternating runs each\n`,
+  );
+  const analyze: Run[] = [];
+  const pipeline: Run[] = [];
+  for (let i = 0; i < runs; i++) {
+    analyze.push(
+      measure(process.execPath, [join(ROOT, 'bin', 'aks-snat.js'), 'analyze', '--trace', log, '--json']),
+    );
+    pipeline.push(
+      measure('sh', ['-c', `awk '{print $6,$10}' '${log}' | sort | uniq -c | sort -nrk 1 > /dev/null`]),
+    );
+  }
+  return { analyze, pipeline };
+}
+
+function main(): void {
+  if (!existsSync(TIME)) throw new Error(`${TIME} is needed for peak memory: apt-get install -y time`);
+  mkdirSync(OUT, { recursive: true });
+  const rows: string[] = [];
+  for (const [events, runs] of [
+    [1_000_000, 5],
+    [5_000_000, 3],
+  ] as const) {
+    const { analyze, pipeline } = benchOne(events, runs);
+    const a = median(analyze.map((r) => r.seconds));
+    const p = median(pipeline.map((r) => r.seconds));
+    const aPeak = Math.max(...analyze.map((r) => r.peakKiB));
+    const pPeak = Math.max(...pipeline.map((r) => r.peakKiB));
+    rows.push(
+      `${String(events).padStart(9)} events  analyze ${a.toFixed(2)} s, peak ${mib(aPeak)}  |  ` +
+        `pipeline ${p.toFixed(2)} s, peak ${mib(pPeak)}  |  analyze is ${(p / a).toFixed(1)}x faster`,
+    );
+    process.stderr.write(`${rows[rows.length - 1]}\n`);
+  }
+  process.stdout.write(`\nnode ${process.version}; median wall time, largest peak RSS\n${rows.join('\n')}\n`);
+}
+
+main();

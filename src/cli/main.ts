@@ -1,0 +1,56 @@
+import { CustomError, InputError, NotFoundError } from '../core/errors';
+import { ANALYZE_USAGE, runAnalyze } from './analyze';
+import { processIo, type CliIo } from './io';
+
+const USAGE = `usage: aks-snat <command> [options]
+
+commands:
+  ${ANALYZE_USAGE}
+      Analyse tcptracer and socket-table outputs saved by hand (netstat -ptn, ss -tnp, /proc/net/tcp).
+
+exit codes: 0 a finding was produced, 1 operational failure, 2 bad usage or input
+`;
+
+const COMMANDS: Readonly<Record<string, (argv: readonly string[], io: CliIo) => Promise<number>>> = {
+  analyze: runAnalyze,
+};
+
+/** One line for the terminal: what is wrong, never a stack trace for the user's own mistakes. */
+function describe(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message !== 'string') return String(error);
+  const line = message.split('\n')[0] ?? message;
+  // parseArgs appends advice on `--` to its first sentence; the first sentence is the news.
+  return isUsageError(error) ? (line.split('. ')[0] ?? line) : line;
+}
+
+function isUsageError(error: unknown): boolean {
+  // node:util parseArgs reports unknown or malformed flags with ERR_PARSE_ARGS_* codes.
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+}
+
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    (command === undefined ? io.stderr : io.stdout).write(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  const run = COMMANDS[command];
+  if (run === undefined) {
+    io.stderr.write(`aks-snat: unknown command '${command}'\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await run(rest, io);
+  } catch (error) {
+    if (error instanceof InputError || error instanceof NotFoundError || isUsageError(error)) {
+      io.stderr.write(`aks-snat ${command}: ${describe(error)}\n`);
+      return 2;
+    }
+    const detail =
+      error instanceof CustomError && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    io.stderr.write(`aks-snat ${command}: failed: ${describe(error)}${detail}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,150 @@
+import type { TraceSummary } from './aggregate-trace';
+import type { IpClassifier } from './classify-ip';
+import { attributeTrace, sourceKey, type NodeEvidence, type NodePod } from './correlate';
+import type { Finding, FindingTrace, PodRef, SnatUsage } from './finding';
+import { parseIp } from './ip-address';
+import type { SocketTable } from './parse-sockets';
+import { rankPods, type SocketReading } from './rank-pods';
+import { recommend } from './recommend';
+
+export interface FindingInput {
+  readonly cluster: Finding['cluster'];
+  readonly node: Finding['node'];
+  readonly trace: TraceSummary | null;
+  readonly pods: readonly NodePod[];
+  /** Socket readings keyed by `namespace/name`. */
+  readonly sockets: ReadonlyMap<string, SocketReading>;
+  readonly evidence: NodeEvidence;
+  readonly snat: SnatUsage | null;
+  readonly classifier: IpClassifier;
+  /** Problems met on the way (a step that failed for a reason in the world); they make the finding partial. */
+  readonly problems?: readonly string[];
+  readonly archive?: Finding['archive'];
+}
+
+/** Everything the investigation learnt, as one Finding: attribution, ranking, culprit, advice. */
+export function buildFinding(input: FindingInput): Finding {
+  const nodeIps = input.node === null ? [] : [input.node.ip];
+  const attribution =
+    input.trace === null ? null : attributeTrace(input.trace, input.pods, input.evidence, nodeIps);
+  const pods = rankPods(input.pods, input.sockets, {
+    classifier: input.classifier,
+    attribution,
+    evidence: input.evidence,
+    traceSeconds: input.trace?.durationSeconds ?? null,
+    portsPerNode: input.snat?.portsPerNode ?? null,
+  });
+  const top = pods[0];
+  const culprit: PodRef | null =
+    top !== undefined && ((top.publicEstablished ?? 0) > 0 || top.tracedPublicConnects > 0)
+      ? { namespace: top.namespace, name: top.name }
+      : null;
+
+  const warnings = [...(input.problems ?? []), ...(attribution?.warnings ?? [])];
+  if (input.trace !== null && input.trace.lostSamples > 0) {
+    warnings.push(`tcptracer lost ${input.trace.lostSamples} samples: traced counts are lower bounds`);
+  }
+  const nodePublic = (attribution?.nodeProcesses ?? []).filter((p) => p.publicConnects > 0);
+  if (nodePublic.length > 0) {
+    const total = nodePublic.reduce((sum, p) => sum + p.publicConnects, 0);
+    const names = nodePublic
+      .slice(0, 3)
+      .map((p) => `${p.comm} (pid ${p.pid}): ${p.publicConnects}`)
+      .join(', ');
+    warnings.push(`${total} public connects came from node processes outside any pod: ${names}`);
+  }
+  if (input.trace !== null && input.pods.length === 0) {
+    const busiest = input.trace.sources.find((s) => s.publicConnects > 0);
+    if (busiest !== undefined) {
+      warnings.push(
+        `no pods to rank (no socket tables): the busiest source is ${busiest.saddr}` +
+          `${busiest.netns === null ? '' : ` in netns ${busiest.netns}`} with ${busiest.publicConnects} public connects`,
+      );
+    }
+  }
+  const unread = [...input.sockets.values()].some((reading) => reading.kind === 'failed');
+
+  const partial = (input.problems ?? []).length > 0 || unread || input.trace === null;
+  const withoutAdvice = {
+    schemaVersion: 1 as const,
+    status: partial ? ('partial' as const) : ('complete' as const),
+    cluster: input.cluster,
+    node: input.node,
+    trace: input.trace === null ? null : findingTrace(input.trace, attribution?.sourcePods ?? new Map()),
+    pods,
+    culprit,
+    snat: input.snat,
+    warnings,
+    archive: input.archive ?? null,
+  };
+  return { ...withoutAdvice, recommendations: recommend(withoutAdvice) };
+}
+
+function findingTrace(trace: TraceSummary, sourcePods: ReadonlyMap<string, PodRef | null>): FindingTrace {
+  return {
+    events: trace.events,
+    lostSamples: trace.lostSamples,
+    skippedLines: trace.skippedLines,
+    durationSeconds: trace.durationSeconds,
+    sources: trace.sources.map((source) => ({
+      saddr: source.saddr,
+      netns: source.netns,
+      connects: source.connects,
+      publicConnects: source.publicConnects,
+      accepts: source.accepts,
+      closes: source.closes,
+      connectsPerSecond: source.connectsPerSecond,
+      pod: sourcePods.get(sourceKey(source)) ?? null,
+      topDestinations: source.topDestinations,
+    })),
+  };
+}
+
+/** A finding that says why the investigation could not be done, e.g. the alert's node IP is not in the cluster. */
+export function failedFinding(input: {
+  readonly cluster: Finding['cluster'];
+  readonly node: Finding['node'];
+  readonly reason: string;
+  readonly archive?: Finding['archive'];
+}): Finding {
+  return {
+    schemaVersion: 1,
+    status: 'failed',
+    cluster: input.cluster,
+    node: input.node,
+    trace: null,
+    pods: [],
+    culprit: null,
+    snat: null,
+    recommendations: [],
+    warnings: [input.reason],
+    archive: input.archive ?? null,
+  };
+}
+
+function isUnspecifiedOrLoopback(address: string): boolean {
+  const ip = parseIp(address);
+  if (ip === null) return true;
+  if (ip.version === 4) return ip.value === 0 || ip.value >>> 24 === 127;
+  return ip.value === 0n || ip.value === 1n;
+}
+
+/**
+ * For `analyze`, where there is no API server: a pod's addresses are the local addresses of its own
+ * sockets (what `netstat` run inside the pod shows), loopback and wildcard left out. A v4-mapped address
+ * is kept in both forms, since tcptracer prints whichever family the socket was opened with.
+ */
+export function podsFromSocketTables(
+  tables: readonly { readonly pod: PodRef; readonly table: SocketTable }[],
+): NodePod[] {
+  return tables.map(({ pod, table }) => {
+    const ips = new Set<string>();
+    for (const socket of table.sockets) {
+      if (socket.state === 'LISTEN' || isUnspecifiedOrLoopback(socket.localAddress)) continue;
+      ips.add(socket.localAddress);
+      const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(socket.localAddress);
+      if (mapped?.[1] !== undefined) ips.add(mapped[1]);
+    }
+    return { namespace: pod.namespace, name: pod.name, ips: [...ips], hostNetwork: false };
+  });
+}

@@ -1,0 +1,70 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateTrace } from '../../bench/generate-trace';
+import { aggregateTrace } from '../../src/core/aggregate-trace';
+import { IpClassifier } from '../../src/core/classify-ip';
+import type { Finding } from '../../src/core/finding';
+import { samplePath } from '../helpers/samples';
+
+const ROOT = join(__dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'aks-snat.js');
+
+/** The CLI as an engineer runs it: the compiled bin, in its own process, under this Node. */
+function aksSnat(...args: string[]) {
+  return spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+}
+
+describe('bin/aks-snat.js (compiled)', () => {
+  let dir: string;
+
+  beforeAll(() => {
+    execFileSync(process.execPath, [
+      join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '-p',
+      join(ROOT, 'tsconfig.build.json'),
+    ]);
+    dir = mkdtempSync(join(tmpdir(), 'aks-snat-e2e-'));
+  }, 120_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints only the Finding on stdout with --json, and exits 0', () => {
+    const result = aksSnat('analyze', '--trace', samplePath('tcptracer-t4v.txt'), '--json');
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe('');
+    const finding = JSON.parse(result.stdout) as Finding;
+    expect(finding.schemaVersion).toBe(1);
+    expect(finding.trace?.sources[0]).toMatchObject({
+      saddr: '10.244.1.7',
+      netns: 4026532785,
+      connects: 17,
+      publicConnects: 16,
+    });
+  });
+
+  it('exits 2 with one line on stderr for a missing file', () => {
+    const result = aksSnat('analyze', '--trace', join(dir, 'missing.log'));
+    expect(result.status).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`aks-snat analyze: --trace file not found: ${join(dir, 'missing.log')}\n`);
+  });
+
+  it('reads a large trace on two threads with the same counts as one pass', () => {
+    const log = join(dir, 'large.log');
+    generateTrace(log, 200_000, 7); // ~22 MiB: past the two-thread threshold
+    const result = aksSnat('analyze', '--trace', log, '--json');
+    expect(result.status).toBe(0);
+    const finding = JSON.parse(result.stdout) as Finding;
+    const onePass = aggregateTrace(readFileSync(log, 'utf8'), new IpClassifier());
+    expect(finding.trace?.events).toEqual(onePass.events);
+    expect(finding.trace?.events.connect).toBeGreaterThan(90_000);
+    expect(finding.trace?.lostSamples).toBe(onePass.lostSamples);
+    expect(finding.trace?.skippedLines).toBe(onePass.skippedLines);
+    expect(finding.trace?.durationSeconds).toBe(onePass.durationSeconds);
+    expect(finding.trace?.sources).toEqual(
+      onePass.sources.map(({ processes: _p, ...source }) => ({ ...source, pod: null })),
+    );
+  }, 60_000);
+});
