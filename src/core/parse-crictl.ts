@@ -95,8 +95,10 @@ function isJson(text: string): boolean {
 // ---------------------------------------------------------------------------------------------------
 // Tables
 
-interface Table {
-  readonly rows: readonly { readonly line: number; readonly cell: (label: string) => string | null }[];
+/** A table row: its line number and its cells by header label (null for a column the table lacks). */
+interface Row {
+  readonly line: number;
+  readonly cell: (label: string) => string | null;
 }
 
 /** crictl's logrus lines (`WARN[0000] ...`, `time="..." level=...`) when stderr was captured with stdout. */
@@ -112,7 +114,7 @@ function readTable(
   tool: string,
   firstLabels: readonly string[],
   required: readonly string[],
-): Table {
+): Row[] {
   const lines = text.split(/\r?\n/);
   const headerIndex = lines.findIndex((line) => line.trim() !== '' && !LOG_LINE.test(line));
   if (headerIndex === -1) throw new InputError(`not ${tool} output: the text is empty`);
@@ -125,7 +127,7 @@ function readTable(
         `${required.join(' ')}): ${quote(header)}`,
     );
   }
-  const rows: { line: number; cell: (label: string) => string | null }[] = [];
+  const rows: Row[] = [];
   for (let i = headerIndex + 1; i < lines.length; i++) {
     const line = lines[i] as string;
     if (line.trim() === '' || LOG_LINE.test(line)) continue;
@@ -135,12 +137,12 @@ function readTable(
     });
     rows.push({ line: i + 1, cell: (label) => cells.get(label) ?? null });
   }
-  return { rows };
+  return rows;
 }
 
 function parsePodsTable(text: string): PodSandbox[] {
-  const table = readTable(text, PODS_TABLE, ['POD ID'], ['STATE', 'NAME', 'NAMESPACE']);
-  return table.rows.map(({ line, cell }) => {
+  const rows = readTable(text, PODS_TABLE, ['POD ID'], ['STATE', 'NAME', 'NAMESPACE']);
+  return rows.map(({ line, cell }) => {
     const where = `line ${line}`;
     return {
       id: hexId(cell('POD ID'), `${where} POD ID`, PODS_TABLE),
@@ -153,8 +155,8 @@ function parsePodsTable(text: string): PodSandbox[] {
 }
 
 function parsePsTable(text: string): CrictlContainer[] {
-  const table = readTable(text, PS_TABLE, ['CONTAINER', 'CONTAINER ID'], ['STATE', 'NAME']);
-  return table.rows.map(({ line, cell }) => {
+  const rows = readTable(text, PS_TABLE, ['CONTAINER', 'CONTAINER ID'], ['STATE', 'NAME']);
+  return rows.map(({ line, cell }) => {
     const where = `line ${line}`;
     const podId = cell('POD ID');
     return {
@@ -199,15 +201,9 @@ function parsePsJson(text: string): CrictlContainer[] {
     const where = `containers[${i}]`;
     const object = record(item, where, PS_JSON);
     const metadata = record(object.metadata, `${where}.metadata`, PS_JSON);
-    const labels =
-      object.labels === undefined || object.labels === null
-        ? {}
-        : record(object.labels, `${where}.labels`, PS_JSON);
+    const labels = optionalRecord(object.labels, `${where}.labels`, PS_JSON);
     const label = (key: string): string | null => optional(labels[key], `${where}.labels["${key}"]`, PS_JSON);
-    const image =
-      object.image === undefined || object.image === null
-        ? {}
-        : record(object.image, `${where}.image`, PS_JSON);
+    const image = optionalRecord(object.image, `${where}.image`, PS_JSON);
     const podSandboxId = optional(object.podSandboxId, `${where}.podSandboxId`, PS_JSON);
     return {
       id: hexId(object.id, `${where}.id`, PS_JSON),
@@ -247,6 +243,10 @@ function record(value: unknown, where: string, tool: string): Record<string, unk
   return value as Record<string, unknown>;
 }
 
+function optionalRecord(value: unknown, where: string, tool: string): Record<string, unknown> {
+  return value === undefined || value === null ? {} : record(value, where, tool);
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Values
 
@@ -273,18 +273,25 @@ function hexId(value: unknown, where: string, tool: string): string {
 }
 
 function sandboxState(value: unknown, where: string, tool: string): SandboxState {
-  const state = SANDBOX_STATES[required(value, where, tool)];
-  if (state === undefined)
-    throw new InputError(`not ${tool} output: ${where} is not a sandbox state: ${quote(String(value))}`);
-  return state;
+  return state(SANDBOX_STATES, 'a sandbox state', value, where, tool);
 }
 
 function containerState(value: unknown, where: string, tool: string): ContainerState {
-  const state = CONTAINER_STATES[required(value, where, tool)];
-  if (state === undefined) {
-    throw new InputError(`not ${tool} output: ${where} is not a container state: ${quote(String(value))}`);
-  }
-  return state;
+  return state(CONTAINER_STATES, 'a container state', value, where, tool);
+}
+
+function state<T>(
+  states: Readonly<Record<string, T>>,
+  kind: string,
+  value: unknown,
+  where: string,
+  tool: string,
+): T {
+  const text = required(value, where, tool);
+  const normalised = states[text];
+  if (normalised === undefined)
+    throw new InputError(`not ${tool} output: ${where} is not ${kind}: ${quote(text)}`);
+  return normalised;
 }
 
 function quote(text: string): string {

@@ -92,28 +92,30 @@ function budgetAdvice(snat: SnatUsage): Recommendation[] {
   if (ports === null || snat.outboundIps === null || snat.nodeCount === null) return [];
   const pressed = snat.failedConnections > 0 || snat.usedPorts >= PRESSURE * ports;
   if (!pressed) return [];
-  const ceiling = maxPortsPerNode(snat.outboundIps, snat.nodeCount);
-  const ipWord = (n: number) => `${n} outbound IP${n === 1 ? '' : 's'}`;
-  if (ceiling >= 2 * ports) {
+  // Leave room to double the pool: scale-out and upgrade surge add nodes that need ports too.
+  const roomy = maxPortsPerNode(snat.outboundIps, snat.nodeCount * 2);
+  const ips = (n: number) => `${n} outbound IP${n === 1 ? '' : 's'}`;
+  const serve = (n: number) => (n === 1 ? 'serves' : 'serve');
+  if (roomy >= 2 * ports) {
     return [
       {
         id: 'more-outbound-ports',
         text:
-          `Raise allocatedOutboundPorts from ${ports} to ${ceiling}: ${ipWord(snat.outboundIps)} serve ` +
-          `${snat.nodeCount} nodes at up to ${ceiling} ports each (${maxNodes(snat.outboundIps, ceiling)} nodes at most, ` +
-          `so keep room for scale-out and upgrade surge).`,
+          `Raise allocatedOutboundPorts from ${ports} to ${roomy}: at that allocation ${ips(snat.outboundIps)} ` +
+          `${serve(snat.outboundIps)} ${maxNodes(snat.outboundIps, roomy)} nodes, twice today's ${snat.nodeCount}, ` +
+          `which leaves room for scale-out and upgrade surge.`,
       },
     ];
   }
   const doubled = ports * 2;
-  const needed = outboundIpsNeeded(snat.nodeCount, doubled);
+  const needed = outboundIpsNeeded(snat.nodeCount * 2, doubled);
   const advice: Recommendation[] = [];
   if (needed <= 16) {
     advice.push({
       id: 'more-outbound-ips',
       text:
-        `Add outbound IPs: ${ipWord(snat.outboundIps)} already give each of ${snat.nodeCount} nodes all the ports ` +
-        `they can (${ports}); ${ipWord(needed)} would give each ${doubled}.`,
+        `Add outbound IPs: ${ips(snat.outboundIps)} ${snat.outboundIps === 1 ? 'gives' : 'give'} each of ` +
+        `${snat.nodeCount} nodes ${ports} ports with little room to grow; ${ips(needed)} would give each ${doubled}.`,
     });
   }
   advice.push({

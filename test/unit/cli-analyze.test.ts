@@ -72,6 +72,7 @@ describe('aks-snat analyze', () => {
     expect(stdout).toContain(
       '  1  shop/checkout-5d8f7           8   10               16        17  40.126.32.134:5432',
     );
+    expect(stdout).toMatchSnapshot();
   });
 
   it('treats a --private-cidr as not public', async () => {

@@ -8,6 +8,8 @@ import {
   type CrictlContainer,
   type PodSandbox,
 } from '../../src/core/parse-crictl';
+import { parseLsns } from '../../src/core/parse-lsns';
+import { findShimSandboxId, parsePstree } from '../../src/core/parse-pstree';
 
 const FIXTURES = path.join(__dirname, '../fixtures/correlation');
 const fixture = (name: string): string => readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -274,7 +276,7 @@ describe('parseCrictlPs', () => {
 });
 
 describe('crictl: text that is not its output', () => {
-  it.each([
+  const rejected: [(text: string) => unknown, string, string][] = [
     [parseCrictlPods, '', 'not crictl pods output: the text is empty'],
     [
       parseCrictlPods,
@@ -337,10 +339,14 @@ describe('crictl: text that is not its output', () => {
       '[]',
       'not crictl ps -a output: the first line is not a crictl ps -a header (CONTAINER or CONTAINER ID ... STATE NAME): "[]"',
     ],
-  ])('%#: rejects the text with an InputError naming what is wrong', (parse, text, message) => {
-    expect(() => parse(text)).toThrow(InputError);
-    expect(() => parse(text)).toThrow(message);
-  });
+  ];
+  it.each(rejected.map(([parse, text, message]) => [message, parse, text] as const))(
+    'throws an InputError saying %j',
+    (message, parse, text) => {
+      expect(() => parse(text)).toThrow(InputError);
+      expect(() => parse(text)).toThrow(message);
+    },
+  );
 
   it('rejects JSON that does not parse, keeping the parser error as the cause', () => {
     let error: unknown;
@@ -355,23 +361,53 @@ describe('crictl: text that is not its output', () => {
   });
 });
 
+describe('the runbook walk over the fixtures: netns -> lsns PID -> pstree shim -> crictl pod', () => {
+  it('names the pod of every pod network namespace and nobody for the host ones', () => {
+    const namespaces = parseLsns(fixture('lsns-t-net.txt'));
+    const tree = parsePstree(fixture('pstree-aps-1.txt'));
+    const sandboxes = parseCrictlPods(fixture('crictl-pods.txt'));
+    const owners = namespaces.map((ns) => {
+      const sandboxId = findShimSandboxId(tree, ns.pid);
+      const sandbox = sandboxId === null ? null : findSandbox(sandboxes, sandboxId);
+      return [ns.ns, sandbox === null ? null : `${sandbox.namespace}/${sandbox.name}`];
+    });
+    expect(owners).toEqual([
+      [4026532179, null],
+      [4026532524, null],
+      [4026532248, 'kube-system/coredns-789789675-2xk9q'],
+      [4026532317, 'shop/checkout-5d8f7b9c4-x2x7q'],
+      [4026532386, 'shop/cart-7c9d6f5b8-4kq2n'],
+      [4026532455, 'reports/report-builder-28641230-7xk2p'],
+    ]);
+  });
+});
+
 describe('findSandbox', () => {
   const fromJson = parseCrictlPods(fixture('crictl-pods.json'));
   const fromTable = parseCrictlPods(fixture('crictl-pods.txt'));
 
+  const TRUNCATED = { ...CHECKOUT, id: 'e412db1685a39', uid: null };
+
   it.each([
-    ['JSON', fromJson, CHECKOUT.id, CHECKOUT],
-    ['JSON', fromJson, CHECKOUT.id.slice(0, 13), null],
-    ['JSON', fromJson, '0'.repeat(64), null],
-    ['a table', fromTable, CHECKOUT.id, { ...CHECKOUT, id: 'e412db1685a39', uid: null }],
-    ['a table', fromTable, 'e412db1685a39', { ...CHECKOUT, id: 'e412db1685a39', uid: null }],
-    ['a table', fromTable, '0'.repeat(64), null],
-  ])(
-    'in sandboxes from %s, finds %#: the full ID or the one whose truncated ID prefixes it, else null',
-    (_from, sandboxes, id, expected) => {
-      expect(findSandbox(sandboxes, id)).toEqual(expected);
-    },
-  );
+    ['JSON sandboxes, the full ID: that sandbox', fromJson, CHECKOUT.id, CHECKOUT],
+    [
+      'JSON sandboxes, 13 characters of an ID: null, only the sandbox side may be cut',
+      fromJson,
+      'e412db1685a39',
+      null,
+    ],
+    ['JSON sandboxes, an unknown ID: null', fromJson, '0'.repeat(64), null],
+    [
+      'table sandboxes, the full ID: the one whose 13 characters prefix it',
+      fromTable,
+      CHECKOUT.id,
+      TRUNCATED,
+    ],
+    ['table sandboxes, the 13 characters themselves: that sandbox', fromTable, 'e412db1685a39', TRUNCATED],
+    ['table sandboxes, an unknown ID: null', fromTable, '0'.repeat(64), null],
+  ])('finds in %s', (_case, sandboxes, id, expected) => {
+    expect(findSandbox(sandboxes, id)).toEqual(expected);
+  });
 
   it('gives null when two sandboxes are prefixes of the ID', () => {
     const ambiguous: PodSandbox[] = [

@@ -173,21 +173,21 @@ describe('findShimSandboxId', () => {
   const node = parsePstree(fixture('pstree-aps-1.txt'));
 
   it.each([
-    [5012, CHECKOUT, 'the app process of a pod'],
-    [5013, CHECKOUT, 'a thread of the app'],
-    [4350, CHECKOUT, "the pod's pause process"],
-    [1187, REPORT_BUILDER, 'the app lsns names after PIDs wrapped'],
-    [3987, COREDNS, 'coredns'],
-    [4702, CART, 'node'],
-    [3160, KUBE_PROXY, 'a hostNetwork pod, found by PID rather than by netns'],
-    [1105, null, 'kubelet, a host process under systemd'],
-    [1106, null, 'a kubelet thread'],
-    [812, null, 'containerd'],
-    [1, null, 'systemd'],
-    [4321, null, 'the shim itself, a host process'],
-    [4323, null, "a shim's own thread"],
-    [99999, null, 'a PID that is not in the tree'],
-  ])('gives PID %d the sandbox %s (%s)', (pid, sandbox, _why) => {
+    [5012, 'the app process of a pod', CHECKOUT],
+    [5013, 'a thread of the app', CHECKOUT],
+    [4350, "the pod's pause process", CHECKOUT],
+    [1187, 'the app lsns names after PIDs wrapped', REPORT_BUILDER],
+    [3987, 'coredns', COREDNS],
+    [4702, 'node', CART],
+    [3160, 'a hostNetwork pod, found by PID rather than by netns', KUBE_PROXY],
+    [1105, 'kubelet, a host process under systemd', null],
+    [1106, 'a kubelet thread', null],
+    [812, 'containerd', null],
+    [1, 'systemd', null],
+    [4321, 'the shim itself, a host process', null],
+    [4323, "a shim's own thread", null],
+    [99999, 'a PID that is not in the tree', null],
+  ])('gives PID %d (%s) the sandbox %s', (pid, _why, sandbox) => {
     expect(findShimSandboxId(node, pid)).toBe(sandbox);
   });
 
@@ -206,34 +206,42 @@ describe('findShimSandboxId', () => {
     parsePstree(`systemd,1\n  \`-containerd-shim,900 ${args}\n      \`-nginx,950 -g daemon off;\n`);
 
   it.each([
-    [`-namespace k8s.io -id ${ID} -address /run/containerd/containerd.sock`, ID, 'containerd 1.5+ order'],
     [
+      'the ID, in the order of containerd 1.5+',
+      ID,
+      `-namespace k8s.io -id ${ID} -address /run/containerd/containerd.sock`,
+    ],
+    [
+      'the ID, from Go flags written name=value',
+      ID,
       `-namespace=k8s.io --id=${ID} -address /run/containerd/containerd.sock`,
-      ID,
-      'Go flags written name=value',
     ],
     [
+      'the ID, in the order of containerd 1.4',
+      ID,
       `-namespace k8s.io -address /run/containerd/containerd.sock -publish-binary /usr/bin/containerd -id ${ID}`,
-      ID,
-      'containerd 1.4 order',
     ],
     [
+      'null for an -id pstree cut to ...',
+      null,
       '-namespace k8s.io -address /run/containerd/containerd.sock -publish-binary /usr/bin/containerd -id ...',
-      null,
-      'an -id pstree cut to ...',
     ],
-    ['-namespace k8s.io -id9f2c1b7e4d3a', null, 'an -id cut while reading the command line and glued'],
     [
+      'null for an -id cut while pstree read the command line, glued to -id',
+      null,
+      '-namespace k8s.io -id9f2c1b7e4d3a',
+    ],
+    [
+      'null for a Docker container, not a pod',
+      null,
       `-namespace moby -id ${ID} -address /run/containerd/containerd.sock`,
-      null,
-      'a Docker container, not a pod',
     ],
     [
-      `-namespace k8s.io -workdir /var/lib/containerd/io.containerd.runtime.v1.linux/k8s.io/${ID} -address /run/containerd/containerd.sock`,
+      'null for the v1 shim (one per container, no -id)',
       null,
-      'the v1 shim, one per container, without -id',
+      `-namespace k8s.io -workdir /var/lib/containerd/io.containerd.runtime.v1.linux/k8s.io/${ID} -address /run/containerd/containerd.sock`,
     ],
-  ])('reads the shim arguments %j as %s (%s)', (args, expected, _why) => {
+  ])('reads from the shim arguments %s', (_case, expected, args) => {
     expect(findShimSandboxId(underShim(args), 950)).toBe(expected);
   });
 
