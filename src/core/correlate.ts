@@ -42,15 +42,16 @@ export function resolveNodeEvidence(input: {
     const sandbox = sandboxId === null ? null : findSandbox(input.sandboxes, sandboxId);
     if (sandbox !== null) pidPods.set(pid, { namespace: sandbox.namespace, name: sandbox.name });
   }
+  // The lowest PID (init, or kthreadd where init is hidden) always lives in the node's own netns.
+  let host: NetNamespace | null = null;
+  for (const ns of input.namespaces) if (host === null || ns.pid < host.pid) host = ns;
+  const hostNetns = host?.ns ?? null;
   const netnsPods = new Map<number, PodRef>();
-  let hostNetns: number | null = null;
   for (const ns of input.namespaces) {
-    if (ns.pid === 1) hostNetns = ns.ns;
     const pod = pidPods.get(ns.pid);
-    if (pod !== undefined && ns.pid !== 1) netnsPods.set(ns.ns, pod);
+    // A hostNetwork pod's processes live in the host netns: that netns belongs to the node, not to them.
+    if (pod !== undefined && ns.ns !== hostNetns) netnsPods.set(ns.ns, pod);
   }
-  // A hostNetwork pod's processes live in the host netns: that netns belongs to the node, not to them.
-  if (hostNetns !== null) netnsPods.delete(hostNetns);
   return { netnsPods, pidPods, hostNetns };
 }
 

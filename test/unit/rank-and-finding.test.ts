@@ -7,8 +7,10 @@ import {
   resolveNodeEvidence,
   type NodePod,
 } from '../../src/core/correlate';
+import { parseLsns } from '../../src/core/parse-lsns';
 import type { SocketEntry, SocketTable } from '../../src/core/parse-sockets';
 import type { SocketReading } from '../../src/core/rank-pods';
+import { sample } from '../helpers/samples';
 
 const classifier = new IpClassifier();
 const NODE = { name: 'aks-nodepool1-12345678-vmss000000', ip: '10.224.0.4' };
@@ -197,6 +199,12 @@ describe('resolveNodeEvidence joins lsns -> pstree -> crictl', () => {
     expect(evidence.pidPods.get(4200)).toEqual({ namespace: 'monitoring', name: 'node-exporter-x2x9k' });
     expect(evidence.pidPods.has(812)).toBe(false);
     expect(evidence.pidPods.has(1)).toBe(false);
+  });
+
+  it('finds the host netns by its lowest PID, as in the shared lsns sample (kthreadd, PID 2)', () => {
+    const namespaces = parseLsns(sample('lsns-t-net.txt'));
+    const fromSample = resolveNodeEvidence({ namespaces, pidSandboxes: new Map(), sandboxes: [] });
+    expect(fromSample.hostNetns).toBe(4026531833);
   });
 });
 
