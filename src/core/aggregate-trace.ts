@@ -1,4 +1,5 @@
 import type { IpClassifier } from './classify-ip';
+import { TcptracerKernel } from './tcptracer-kernel';
 import { formatIpv4, parseIp, parseIpv4, unbracket } from './ip-address';
 import {
   commOf,
@@ -113,15 +114,32 @@ interface Address {
 const FIRST_NS_INODE = 0xf0000000;
 const NO_NETNS_KEY = -FIRST_NS_INODE - 1;
 
+function processKey(pid: number, saddr: number, netns: number): string {
+  return `${pid} ${saddr} ${netns}`;
+}
+
 function netnsKey(netns: number): number {
   return netns < 0 ? NO_NETNS_KEY : netns - FIRST_NS_INODE;
 }
 
 const NEWLINE = 10;
+/** The input area when there is no kernel: as large as the kernel's, 4 MiB. */
+const INPUT_BYTES_WITHOUT_KERNEL = 4 << 20;
+
+export interface AggregatorOptions {
+  /**
+   * Whether the WebAssembly kernel reads the `-t4v` IPv4 lines (the default). Without it every line goes
+   * through the general scanner: the same counts, slower; the tests compare the two.
+   */
+  readonly kernel?: boolean;
+}
 
 /**
  * Counts a tcptracer stream as it arrives. Memory is bounded by the distinct sources, destinations and
  * processes seen, never by the number of lines, so a 5M-event trace costs what a 5K-event one does.
+ *
+ * The common line, `-t4v` IPv4, is read and counted by the WebAssembly kernel; every other line (IPv6,
+ * other layouts, notices, cut-off lines) by the general scanner here. Both feed the same counts.
  */
 export class TraceAggregator {
   private readonly events = [0, 0, 0, 0];
@@ -129,43 +147,55 @@ export class TraceAggregator {
   private skippedLines = 0;
   private firstTime = Infinity;
   private lastTime = -Infinity;
-  /** netnsKey -> source address (IPv4 as a number, IPv6 as text) -> counts. */
+  /** netnsKey -> source address (IPv4 as a number, IPv6 as printed) -> counts. */
   private readonly sources = new Map<number, Map<number | string, SourceCount>>();
   /** Destination addresses seen: whether each uses SNAT, or null if the text is not an address. */
   private readonly addresses = new Map<number | string, Address | null>();
   private addressCount = 0;
   private readonly line = newScannedLine();
-  private pending: Buffer | null = null;
+  private readonly kernel: TcptracerKernel | null;
+  /** The kernel's input area as a Buffer (same memory), for the general scanner and COMM text. */
+  private readonly input: Buffer;
+  /** COMM of processes the kernel first saw connecting since the last fold: a tuple holds numbers only. */
+  private readonly comms = new Map<string, string>();
+  /** Bytes of an unfinished line at the start of the input area. */
+  private carry = 0;
+  /** Inside a line longer than the whole input area: dropped up to its newline. */
+  private discarding = false;
+  private finished = false;
 
-  constructor(private readonly classifier: IpClassifier) {}
+  constructor(
+    private readonly classifier: IpClassifier,
+    options: AggregatorOptions = {},
+  ) {
+    this.kernel = options.kernel === false ? null : new TcptracerKernel();
+    this.input = this.kernel === null ? Buffer.alloc(INPUT_BYTES_WITHOUT_KERNEL) : this.kernel.input;
+  }
 
   /** Feeds a chunk of text; lines may be split across chunks. */
   write(chunk: string): void {
     this.writeBytes(Buffer.from(chunk, 'utf8'));
   }
 
-  /** Feeds a chunk of bytes, as a file or a pod log stream gives them. */
-  writeBytes(chunk: Buffer): void {
-    let start = 0;
-    let newline = chunk.indexOf(NEWLINE);
-    if (newline === -1) {
-      this.pending = this.pending === null ? Buffer.from(chunk) : Buffer.concat([this.pending, chunk]);
-      return;
+  /** Feeds a chunk of bytes, as a pod log stream gives them (copied into the input area). */
+  writeBytes(chunk: Uint8Array): void {
+    for (let offset = 0; offset < chunk.length;) {
+      const n = Math.min(this.input.length - this.carry, chunk.length - offset);
+      this.input.set(chunk.subarray(offset, offset + n), this.carry);
+      offset += n;
+      this.scanInput(this.carry + n);
     }
-    if (this.pending !== null) {
-      const joined = Buffer.concat([this.pending, chunk.subarray(0, newline)]);
-      this.pending = null;
-      this.addLine(joined, 0, joined.length);
-      start = newline + 1;
-      newline = chunk.indexOf(NEWLINE, start);
-    }
-    while (newline !== -1) {
-      this.addLine(chunk, start, newline);
-      start = newline + 1;
-      newline = chunk.indexOf(NEWLINE, start);
-    }
-    // Copied, not a view: the caller may reuse its buffer.
-    if (start < chunk.length) this.pending = Buffer.from(chunk.subarray(start));
+  }
+
+  /**
+   * Lets `read` fill the input area directly — a file read lands in WebAssembly memory with no copy.
+   * `read` returns how many bytes it put there; false once it returns 0.
+   */
+  readFrom(read: (target: Uint8Array) => number): boolean {
+    const n = read(this.input.subarray(this.carry));
+    if (n === 0) return false;
+    this.scanInput(this.carry + n);
+    return true;
   }
 
   /**
@@ -173,13 +203,13 @@ export class TraceAggregator {
    * the pod's deadline ends mid-line, and such a fragment is skipped like any partial line.
    */
   end(): TraceSummary {
-    this.flush();
+    this.finish();
     return this.summary();
   }
 
   /** Ends the stream like `end`, and gives the counts for another aggregator to merge. */
   endState(): AggregatorState {
-    this.flush();
+    this.finish();
     return {
       events: this.events,
       lostSamples: this.lostSamples,
@@ -190,12 +220,84 @@ export class TraceAggregator {
     };
   }
 
-  private flush(): void {
-    if (this.pending !== null) {
-      const last = this.pending;
-      this.pending = null;
-      this.addLine(last, 0, last.length);
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (this.carry > 0 && !this.discarding) this.addLine(this.input, 0, this.carry);
+    this.carry = 0;
+    if (this.kernel === null) return;
+    this.foldTuples();
+    this.kernel.events().forEach((count, type) => ((this.events[type] as number) += count));
+    const [first, last] = this.kernel.times();
+    this.firstTime = Math.min(this.firstTime, first);
+    this.lastTime = Math.max(this.lastTime, last);
+  }
+
+  /** Reads the whole lines of input[0, length) and keeps the unfinished one at the start. */
+  private scanInput(length: number): void {
+    let position = 0;
+    if (this.discarding) {
+      const newline = this.input.indexOf(NEWLINE);
+      if (newline === -1 || newline >= length) {
+        this.carry = 0;
+        return;
+      }
+      position = newline + 1;
+      this.discarding = false;
     }
+    if (this.kernel === null) {
+      for (let newline = this.input.indexOf(NEWLINE, position); newline !== -1 && newline < length;) {
+        this.addLine(this.input, position, newline);
+        position = newline + 1;
+        newline = this.input.indexOf(NEWLINE, position);
+      }
+    } else {
+      for (;;) {
+        const next = this.kernel.scan(position, length);
+        this.takeKernelLists();
+        if (this.kernel.full) this.foldTuples();
+        if (next === position) break;
+        position = next;
+      }
+    }
+    if (position === 0 && length === this.input.length) {
+      // One line fills the whole input area: no tool prints that; drop it and count it once.
+      this.skippedLines++;
+      this.discarding = true;
+      this.carry = 0;
+      return;
+    }
+    this.input.copyWithin(0, position, length);
+    this.carry = length - position;
+  }
+
+  private takeKernelLists(): void {
+    const kernel = this.kernel as TcptracerKernel;
+    kernel.forEachRejected((start, end) => this.addLine(this.input, start, end));
+    // A process's name is that of its first connect in each source, as the general scanner has it.
+    kernel.forEachNewConnect((pid, saddr, netns, start, end) => {
+      const key = processKey(pid, saddr, netns);
+      if (!this.comms.has(key)) this.comms.set(key, this.input.toString('utf8', start, end).trim());
+    });
+    kernel.clearLists();
+  }
+
+  /** Folds the kernel's counted tuples into the per-source counts. */
+  private foldTuples(): void {
+    this.kernel?.drain((type, pid, saddr, daddr, dport, netns, count) => {
+      const source = this.sourceFor(netns, saddr, formatIpv4(saddr));
+      const destination = this.address(daddr) as Address;
+      this.record(
+        source,
+        type,
+        pid,
+        destination,
+        dport,
+        count,
+        () => this.comms.get(processKey(pid, saddr, netns)) ?? '',
+      );
+    });
+    this.comms.clear();
   }
 
   /** Adds the counts of an aggregator that read another part of the same trace. */
@@ -248,13 +350,16 @@ export class TraceAggregator {
     process.publicConnects += theirs.publicConnects;
     // Address indexes are the other aggregator's own: re-key each destination with this one's.
     for (const destination of theirs.destinations.values()) {
-      const key = this.addressIndex(destination) * 65536 + destination.dport;
+      const v4 = parseIpv4(destination.daddr);
+      const address = this.address(v4 ?? `[${destination.daddr}]`) as Address;
+      const key = address.index * 65536 + destination.dport;
       const counted = process.destinations.get(key);
       if (counted === undefined) process.destinations.set(key, { ...destination });
       else counted.connects += destination.connects;
     }
   }
 
+  /** One line through the general scanner: whatever the kernel did not take, or every line without it. */
   private addLine(b: Buffer, start: number, end: number): void {
     const line = this.line;
     const kind = scanTraceLine(b, start, end, line);
@@ -266,45 +371,76 @@ export class TraceAggregator {
       this.lostSamples += line.lost;
       return;
     }
-    const destination = this.address(b, line);
-    const source = destination === null ? null : this.source(b, line);
+    const v4 = line.saddrV4 >= 0;
+    const destination = this.address(
+      v4 ? line.daddrV4 : b.toString('latin1', line.daddrStart, line.daddrEnd),
+    );
+    const source =
+      destination === null
+        ? null
+        : v4
+          ? this.sourceFor(line.netns, line.saddrV4, formatIpv4(line.saddrV4))
+          : this.v6Source(b.toString('latin1', line.saddrStart, line.saddrEnd), line.netns);
     if (destination === null || source === null) {
       this.skippedLines++;
       return;
     }
+    this.countEvent(line);
+    this.record(source, line.type, line.pid, destination, line.dport, 1, () => commOf(b, line));
+  }
 
+  /** The source of an IPv6 event, or null when its address does not parse (checked when first seen). */
+  private v6Source(printed: string, netns: number): SourceCount | null {
+    const known = this.sources.get(netnsKey(netns))?.get(printed);
+    if (known !== undefined) return known;
+    const saddr = unbracket(printed);
+    return parseIp(saddr) === null ? null : this.sourceFor(netns, printed, saddr);
+  }
+
+  private countEvent(line: ScannedLine): void {
     (this.events[line.type] as number)++;
     if (line.timeSeconds >= 0) {
       if (line.timeSeconds < this.firstTime) this.firstTime = line.timeSeconds;
       if (line.timeSeconds > this.lastTime) this.lastTime = line.timeSeconds;
     }
-    if (line.type === ACCEPT) source.accepts++;
-    else if (line.type === CLOSE) source.closes++;
-    if (line.type !== CONNECT) return;
+  }
 
-    source.connects++;
-    const process = this.process(b, line, source);
-    process.connects++;
+  /** Adds `count` events of one kind from one process to one destination. */
+  private record(
+    source: SourceCount,
+    type: number,
+    pid: number,
+    destination: Address,
+    dport: number,
+    count: number,
+    comm: () => string,
+  ): void {
+    if (type === ACCEPT) source.accepts += count;
+    else if (type === CLOSE) source.closes += count;
+    if (type !== CONNECT) return;
+    const process = this.process(source, pid, comm);
+    source.connects += count;
+    process.connects += count;
     if (destination.public) {
-      source.publicConnects++;
-      process.publicConnects++;
+      source.publicConnects += count;
+      process.publicConnects += count;
     }
-    const key = destination.index * 65536 + line.dport;
+    const key = destination.index * 65536 + dport;
     const counted = process.destinations.get(key);
     if (counted === undefined) {
       process.destinations.set(key, {
         daddr: destination.text,
-        dport: line.dport,
+        dport,
         public: destination.public,
-        connects: 1,
+        connects: count,
       });
     } else {
-      counted.connects++;
+      counted.connects += count;
     }
   }
 
-  private address(b: Buffer, line: ScannedLine): Address | null {
-    const key = line.daddrV4 >= 0 ? line.daddrV4 : b.toString('latin1', line.daddrStart, line.daddrEnd);
+  /** A destination address (IPv4 as a number, IPv6 as printed), or null if the text is not an address. */
+  private address(key: number | string): Address | null {
     let known = this.addresses.get(key);
     if (known === undefined) {
       const text = typeof key === 'number' ? formatIpv4(key) : unbracket(key);
@@ -317,58 +453,44 @@ export class TraceAggregator {
     return known;
   }
 
-  private addressIndex(destination: DestinationCount): number {
-    const v4 = parseIpv4(destination.daddr);
-    const key = v4 ?? `[${destination.daddr}]`;
-    let known = this.addresses.get(key);
-    if (known === undefined || known === null) {
-      known = { index: this.addressCount++, text: destination.daddr, public: destination.public };
-      this.addresses.set(key, known);
-    }
-    return known.index;
-  }
-
-  private source(b: Buffer, line: ScannedLine): SourceCount | null {
-    const nsKey = netnsKey(line.netns);
+  private sourceFor(netns: number, saddrKey: number | string, saddr: string): SourceCount {
+    const nsKey = netnsKey(netns);
     let byAddress = this.sources.get(nsKey);
     if (byAddress === undefined) {
       byAddress = new Map();
       this.sources.set(nsKey, byAddress);
     }
-    const key = line.saddrV4 >= 0 ? line.saddrV4 : b.toString('latin1', line.saddrStart, line.saddrEnd);
-    let source = byAddress.get(key);
+    let source = byAddress.get(saddrKey);
     if (source === undefined) {
-      const saddr = typeof key === 'number' ? formatIpv4(key) : unbracket(key);
-      if (parseIp(saddr) === null) return null;
       source = {
         saddr,
-        netns: line.netns < 0 ? null : line.netns,
+        netns: netns < 0 ? null : netns,
         connects: 0,
         publicConnects: 0,
         accepts: 0,
         closes: 0,
         processes: new Map(),
       };
-      byAddress.set(key, source);
+      byAddress.set(saddrKey, source);
     }
     return source;
   }
 
-  private process(b: Buffer, line: ScannedLine, source: SourceCount): ProcessCount {
-    let process = source.processes.get(line.pid);
+  private process(source: SourceCount, pid: number, comm: () => string): ProcessCount {
+    let process = source.processes.get(pid);
     if (process !== undefined) return process;
     const full = source.processes.size >= MAX_PROCESSES_PER_SOURCE;
-    const pid = full ? OTHER_PROCESSES : line.pid;
-    process = source.processes.get(pid);
+    const key = full ? OTHER_PROCESSES : pid;
+    process = source.processes.get(key);
     if (process === undefined) {
       process = {
-        pid,
-        comm: full ? OTHER_COMM : commOf(b, line),
+        pid: key,
+        comm: full ? OTHER_COMM : comm(),
         connects: 0,
         publicConnects: 0,
         destinations: new Map(),
       };
-      source.processes.set(pid, process);
+      source.processes.set(key, process);
     }
     return process;
   }

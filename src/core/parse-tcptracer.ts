@@ -7,8 +7,9 @@
  * characters that may contain spaces, so it is whatever lies between PID and IP. A PID wider than its
  * `%-6d` column pushes the rest of the line right, which a column-offset parser would get wrong.
  *
- * Traces run to millions of lines, so the scanner works on the raw bytes and yields numbers and offsets;
- * text is cut out only for what is kept (a new source, process or destination).
+ * This is the general scanner, for any line. The common `-t4v` IPv4 line is read by the WebAssembly
+ * kernel (assembly/tcptracer-kernel.ts) instead, which hands every line it does not take back to this.
+ * Both work on the raw bytes and yield numbers and offsets; text is cut out only for what is kept.
  */
 
 export type TraceEventType = 'connect' | 'accept' | 'close' | 'unknown';
@@ -181,152 +182,11 @@ function scanLost(b: Uint8Array, start: number, end: number, out: ScannedLine): 
 }
 
 /**
- * Reads the line in b[start, end) (no newline) into `out`. Anything that is not a whole event or a
- * lost-samples notice — banner, header, blank, cut-off or garbled lines — is Skipped.
+ * Reads the line in b[start, end) (no newline) into `out`, from both ends by tokens, any layout.
+ * Anything that is not a whole event or a lost-samples notice — banner, header, blank, cut-off or
+ * garbled lines — is Skipped.
  */
 export function scanTraceLine(b: Uint8Array, start: number, end: number, out: ScannedLine): LineKind {
-  return scanFixedWidthLine(b, start, end, out) ? LineKind.Event : scanAnyLine(b, start, end, out);
-}
-
-/** Where a `%-<width>` field that starts at `start` and holds `length` bytes ends, separator included. */
-function nextField(start: number, length: number, width: number): number {
-  return start + (length > width ? length : width) + 1;
-}
-
-/** True when a field starts exactly at `at`: a printable byte after a space. */
-function fieldStartsAt(b: Uint8Array, at: number, end: number): boolean {
-  return at < end && b[at - 1] === SPACE && b[at] !== SPACE;
-}
-
-/**
- * The fast path, for `tcptracer -t4v` exactly as bcc prints it:
- * `%-14d` `%-12s ` `%-6d %-16s %-2d %-16s %-16s %-6d %-6d` ` %-8d`. A field wider than its column
- * pushes the rest right, which the jumps follow; padding is jumped over, never read, and numbers are
- * read in the same pass. Any mismatch (another layout, a COMM wider in bytes than in characters, a
- * cut-off line) returns false and leaves the line to scanAnyLine.
- */
-function scanFixedWidthLine(b: Uint8Array, start: number, end: number, out: ScannedLine): boolean {
-  // TIME: %-14d nanoseconds, no separator of its own.
-  let p = start;
-  let time = 0;
-  while (p < end) {
-    const c = b[p] as number;
-    if (c < ZERO || c > NINE) break;
-    time = time * 10 + (c - ZERO);
-    p++;
-  }
-  if (p === start || p - start > 15 || (p < end && b[p] !== SPACE && p - start < 14)) return false;
-  const typeStart = p - start >= 14 ? p : start + 14;
-  if (typeStart >= end || (typeStart > p && b[typeStart - 1] !== SPACE) || b[typeStart] === SPACE)
-    return false;
-
-  // TYPE: %-12s and a space.
-  let q = typeStart;
-  while (q < end && b[q] !== SPACE) q++;
-  const type = eventType(b, typeStart, q);
-  if (type < 0) return false;
-  const pidStart = nextField(typeStart, q - typeStart, 12);
-  if (!fieldStartsAt(b, pidStart, end)) return false;
-
-  // PID: %-6d and a space.
-  let pid = 0;
-  q = pidStart;
-  while (q < end) {
-    const c = b[q] as number;
-    if (c < ZERO || c > NINE) break;
-    pid = pid * 10 + (c - ZERO);
-    q++;
-  }
-  if (q === pidStart || b[q] !== SPACE) return false;
-  const commStart = nextField(pidStart, q - pidStart, 6);
-
-  // COMM: %-16s and a space, spaces allowed inside. IP: %-2d and a space.
-  const ipStart = commStart + 17;
-  if (ipStart + 3 >= end || b[ipStart - 1] !== SPACE || b[ipStart + 1] !== SPACE || b[ipStart + 2] !== SPACE)
-    return false;
-  const version = b[ipStart];
-  if (version !== 52 && version !== 54) return false;
-
-  // SADDR, DADDR: %-16s and a space each.
-  const saddrStart = ipStart + 3;
-  if (b[saddrStart] === SPACE) return false;
-  q = saddrStart;
-  while (q < end && b[q] !== SPACE) q++;
-  const saddrEnd = q;
-  const daddrStart = nextField(saddrStart, saddrEnd - saddrStart, 16);
-  if (!fieldStartsAt(b, daddrStart, end)) return false;
-  q = daddrStart;
-  while (q < end && b[q] !== SPACE) q++;
-  const daddrEnd = q;
-  const sportStart = nextField(daddrStart, daddrEnd - daddrStart, 16);
-  if (!fieldStartsAt(b, sportStart, end)) return false;
-
-  // SPORT, DPORT: %-6d, then a space and NETNS.
-  let sport = 0;
-  q = sportStart;
-  while (q < end) {
-    const c = b[q] as number;
-    if (c < ZERO || c > NINE) break;
-    sport = sport * 10 + (c - ZERO);
-    q++;
-  }
-  if (q === sportStart || b[q] !== SPACE) return false;
-  const dportStart = nextField(sportStart, q - sportStart, 6);
-  if (!fieldStartsAt(b, dportStart, end)) return false;
-  let dport = 0;
-  q = dportStart;
-  while (q < end) {
-    const c = b[q] as number;
-    if (c < ZERO || c > NINE) break;
-    dport = dport * 10 + (c - ZERO);
-    q++;
-  }
-  if (q === dportStart || b[q] !== SPACE || sport > 65535 || dport > 65535 || q - dportStart > 5)
-    return false;
-  const netnsStart = nextField(dportStart, q - dportStart, 6);
-  if (!fieldStartsAt(b, netnsStart, end)) return false;
-  let netns = 0;
-  q = netnsStart;
-  while (q < end) {
-    const c = b[q] as number;
-    if (c < ZERO || c > NINE) break;
-    netns = netns * 10 + (c - ZERO);
-    q++;
-  }
-  if (q === netnsStart || q - netnsStart > 10) return false;
-  while (q < end && isBlank(b[q] as number)) q++;
-  if (q !== end) return false;
-
-  let saddrV4 = -1;
-  let daddrV4 = -1;
-  if (version === 52) {
-    saddrV4 = ipv4(b, saddrStart, saddrEnd);
-    daddrV4 = ipv4(b, daddrStart, daddrEnd);
-    if (saddrV4 < 0 || daddrV4 < 0) return false;
-  } else if (!bracketed(b, saddrStart, saddrEnd) || !bracketed(b, daddrStart, daddrEnd)) {
-    return false;
-  }
-
-  out.type = type;
-  out.timeSeconds = time / 1e9;
-  out.pid = pid;
-  out.ipVersion = version === 52 ? 4 : 6;
-  out.commStart = commStart;
-  out.commEnd = ipStart;
-  out.saddrStart = saddrStart;
-  out.saddrEnd = saddrEnd;
-  out.saddrV4 = saddrV4;
-  out.daddrStart = daddrStart;
-  out.daddrEnd = daddrEnd;
-  out.daddrV4 = daddrV4;
-  out.sport = sport;
-  out.dport = dport;
-  out.netns = netns;
-  return true;
-}
-
-/** The general scanner: any layout, read from both ends by tokens. */
-export function scanAnyLine(b: Uint8Array, start: number, end: number, out: ScannedLine): LineKind {
   // Tokens from the right: up to six (NETNS DPORT SPORT DADDR SADDR IP).
   let count = 0;
   let i = end - 1;
