@@ -32,10 +32,11 @@ function pad(text: string, width: number): string {
 
 /**
  * Writes a `tcptracer -t4v` log of `events` events in bcc's exact printf layout: 40 pods plus the host,
- * one pod making a third of all connects, COMMs with spaces, wide PIDs, some IPv6, and a lost-samples
- * notice every 100,000 events.
+ * one pod making a third of all connects, COMMs with spaces, wide PIDs, and a lost-samples notice every
+ * 100,000 events. `-4` traces IPv4 only, so by default there is no IPv6 line; `ipv6Share` adds some
+ * (as `tcptracer -tv` would print them) for the tests of the reader's other path.
  */
-export function generateTrace(path: string, events: number, seed = 42): void {
+export function generateTrace(path: string, events: number, seed = 42, ipv6Share = 0): void {
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   // Each pod runs a handful of processes; the host netns many more (kubelet, daemons, hostNetwork pods).
@@ -59,7 +60,7 @@ export function generateTrace(path: string, events: number, seed = 42): void {
     const roll = random();
     const type = roll < 0.5 ? 'connect' : roll < 0.95 ? 'close' : 'accept';
     const source = random() < 0.33 ? sources[0]! : pick(sources);
-    const ipv6 = random() < 0.03;
+    const ipv6 = random() < ipv6Share;
     const daddr = ipv6 ? '[2603:1030:403:3::2a]' : random() < 0.6 ? pick(PUBLIC) : pick(PRIVATE);
     const saddr = ipv6 ? '[fd00:1::7]' : source.saddr;
     const pid = random() < 0.1 ? 4194303 : pick(source.pids);

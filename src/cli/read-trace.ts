@@ -68,7 +68,11 @@ function aggregateInWorker(range: TraceRange): Promise<AggregatorState> {
  * Reads a tcptracer log. A large one is cut in two at a line boundary and the halves are counted on two
  * threads, then merged: the counts are sums, so the result is the same as one pass.
  */
-export async function readTraceFile(path: string, privateCidrs: readonly Cidr[]): Promise<TraceSummary> {
+export async function readTraceFile(
+  path: string,
+  privateCidrs: readonly Cidr[],
+  { parallelBytes = PARALLEL_BYTES }: { readonly parallelBytes?: number } = {},
+): Promise<TraceSummary> {
   let size: number;
   try {
     const info = await stat(path);
@@ -79,7 +83,7 @@ export async function readTraceFile(path: string, privateCidrs: readonly Cidr[])
     throw new InputError(`--trace file not found: ${path}`, { cause: error });
   }
   const aggregator = new TraceAggregator(new IpClassifier(privateCidrs));
-  const parallel = size >= PARALLEL_BYTES && availableParallelism() > 1 && existsSync(WORKER);
+  const parallel = size >= parallelBytes && availableParallelism() > 1 && existsSync(WORKER);
   if (!parallel) {
     aggregateRange({ path, start: 0, end: size, privateCidrs }, aggregator);
     return aggregator.end();

@@ -300,8 +300,13 @@ export class TraceAggregator {
     this.comms.clear();
   }
 
-  /** Adds the counts of an aggregator that read another part of the same trace. */
+  /**
+   * Adds the counts of an aggregator that read the part of the trace after this one's. This one's own
+   * part ends here (its last line and counted tuples are taken first), so that a process keeps the
+   * name of its first connect, as one pass would have it.
+   */
   merge(other: AggregatorState): void {
+    this.finish();
     other.events.forEach((count, type) => ((this.events[type] as number) += count));
     this.lostSamples += other.lostSamples;
     this.skippedLines += other.skippedLines;

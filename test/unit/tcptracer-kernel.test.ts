@@ -26,7 +26,7 @@ describe('the WebAssembly kernel counts exactly what the general scanner counts'
   beforeAll(() => {
     const dir = mkdtempSync(join(tmpdir(), 'tcptracer-'));
     try {
-      generateTrace(join(dir, 'trace.log'), 20_000, 3);
+      generateTrace(join(dir, 'trace.log'), 20_000, 3, 0.03);
       generated = readFileSync(join(dir, 'trace.log'), 'utf8');
     } finally {
       rmSync(dir, { recursive: true, force: true });
