@@ -71,6 +71,11 @@ export function clearTable(): void {
 @inline function isDigit(c: u32): bool { return c - 48 < 10; }
 
 const EIGHT_SPACES: u64 = 0x2020202020202020;
+// "connect ", "accept  ", "close   " and "unknown " read as little-endian u64.
+const CONNECT_WORD: u64 = 0x207463656e6e6f63;
+const ACCEPT_WORD: u64 = 0x2020747065636361;
+const CLOSE_WORD: u64 = 0x20202065736f6c63;
+const UNKNOWN_WORD: u64 = 0x206e776f6e6b6e75;
 
 /** Spaces over [from, to): the padding of a printf `%-Ns` field, checked eight bytes at a time. */
 @inline function spaces(from: u32, to: u32): bool {
@@ -136,21 +141,17 @@ function event(s: u32, e: u32): u32 {
   const typeAt = s + 14;
   if (p == s || p >= typeAt || typeAt + 13 > e || !spaces(p, typeAt)) return 0;
 
-  // TYPE: %-12s and a space; PID starts 13 columns on.
-  const f = <u32>load<u8>(typeAt);
+  // TYPE: %-12s and a space; PID starts 13 columns on. Each word and its padding fill eight bytes
+  // exactly ("close" and three spaces), so one load tells the four apart.
+  const word = load<u64>(typeAt);
   let type: u32;
-  let length: u32;
-  if (f == 99 && load<u8>(typeAt + 1) == 111 && load<u8>(typeAt + 2) == 110 && load<u8>(typeAt + 3) == 110 &&
-      load<u8>(typeAt + 4) == 101 && load<u8>(typeAt + 5) == 99 && load<u8>(typeAt + 6) == 116) { type = 0; length = 7; }
-  else if (f == 97 && load<u8>(typeAt + 1) == 99 && load<u8>(typeAt + 2) == 99 && load<u8>(typeAt + 3) == 101 &&
-      load<u8>(typeAt + 4) == 112 && load<u8>(typeAt + 5) == 116) { type = 1; length = 6; }
-  else if (f == 99 && load<u8>(typeAt + 1) == 108 && load<u8>(typeAt + 2) == 111 && load<u8>(typeAt + 3) == 115 &&
-      load<u8>(typeAt + 4) == 101) { type = 2; length = 5; }
-  else if (f == 117 && load<u8>(typeAt + 1) == 110 && load<u8>(typeAt + 2) == 107 && load<u8>(typeAt + 3) == 110 &&
-      load<u8>(typeAt + 4) == 111 && load<u8>(typeAt + 5) == 119 && load<u8>(typeAt + 6) == 110) { type = 3; length = 7; }
+  if (word == CONNECT_WORD) type = 0;
+  else if (word == ACCEPT_WORD) type = 1;
+  else if (word == CLOSE_WORD) type = 2;
+  else if (word == UNKNOWN_WORD) type = 3;
   else return 0;
   const pidAt = typeAt + 13;
-  if (!spaces(typeAt + length, pidAt)) return 0;
+  if (!spaces(typeAt + 8, pidAt)) return 0;
 
   // PID: %-6d and a space (a PID up to 7 digits pushes the rest right).
   let pid: u32 = 0;
@@ -223,7 +224,8 @@ function event(s: u32, e: u32): u32 {
   const seconds = <f64>time / 1e9;
   if (seconds < firstTime) firstTime = seconds;
   if (seconds > lastTime) lastTime = seconds;
-  const slot = count(type | (pid << 2), saddr, daddr, dport, <u32>netns);
+  // Only a connect needs its process and destination; accepts and closes count per source.
+  const slot = type == 0 ? count(pid << 2, saddr, daddr, dport, <u32>netns) : count(type, saddr, 0, 0, <u32>netns);
   if (slot >= 0 && type == 0) {
     const at = COMMS + comms * 12;
     store<u32>(at, <u32>slot);

@@ -123,6 +123,7 @@ function netnsKey(netns: number): number {
 }
 
 const NEWLINE = 10;
+const NO_ADDRESS: Address = { index: -1, text: '', public: false };
 /** The input area when there is no kernel: as large as the kernel's, 4 MiB. */
 const INPUT_BYTES_WITHOUT_KERNEL = 4 << 20;
 
@@ -286,7 +287,8 @@ export class TraceAggregator {
   private foldTuples(): void {
     this.kernel?.drain((type, pid, saddr, daddr, dport, netns, count) => {
       const source = this.sourceFor(netns, saddr, formatIpv4(saddr));
-      const destination = this.address(daddr) as Address;
+      // The kernel keys accepts and closes by source alone (pid and destination 0): no address to look up.
+      const destination = type === CONNECT ? (this.address(daddr) as Address) : NO_ADDRESS;
       this.record(
         source,
         type,
