@@ -12,9 +12,7 @@ import { renderText } from '../core/render-text';
 import { isDns1123Label, isDns1123Subdomain } from '../core/validate-names';
 import type { CliIo } from './io';
 import { readTraceFile } from './read-trace';
-
-export const ANALYZE_USAGE =
-  'aks-snat analyze --trace FILE [--sockets NS/POD=FILE]... [--private-cidr CIDR]... [--json]';
+import { ANALYZE_USAGE } from './usage';
 
 interface AnalyzeOptions {
   readonly trace: string;

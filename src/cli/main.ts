@@ -1,6 +1,6 @@
 import { CustomError, InputError, NotFoundError } from '../core/errors';
-import { ANALYZE_USAGE, runAnalyze } from './analyze';
 import { processIo, type CliIo } from './io';
+import { ANALYZE_USAGE } from './usage';
 
 const USAGE = `usage: aks-snat <command> [options]
 
@@ -11,8 +11,11 @@ commands:
 exit codes: 0 a finding was produced, 1 operational failure, 2 bad usage or input
 `;
 
-const COMMANDS: Readonly<Record<string, (argv: readonly string[], io: CliIo) => Promise<number>>> = {
-  analyze: runAnalyze,
+type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+/** Each command's module is loaded when it runs: `analyze` need not load what `demo` brings. */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  analyze: async () => (await import('./analyze')).runAnalyze,
 };
 
 /** One line for the terminal: what is wrong, never a stack trace for the user's own mistakes. */
@@ -36,12 +39,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     (command === undefined ? io.stderr : io.stdout).write(USAGE);
     return command === undefined ? 2 : 0;
   }
-  const run = COMMANDS[command];
-  if (run === undefined) {
+  const load = COMMANDS[command];
+  if (load === undefined) {
     io.stderr.write(`aks-snat: unknown command '${command}'\n${USAGE}`);
     return 2;
   }
   try {
+    const run = await load();
     return await run(rest, io);
   } catch (error) {
     if (error instanceof InputError || error instanceof NotFoundError || isUsageError(error)) {

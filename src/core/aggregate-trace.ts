@@ -513,7 +513,10 @@ export class TraceAggregator {
             comm: p.comm,
             connects: p.connects,
             publicConnects: p.publicConnects,
-            destinations: rankDestinations(p.destinations.values()),
+            // Unique per process already: a sort is enough.
+            destinations: [...p.destinations.values()]
+              .map((d) => ({ daddr: d.daddr, dport: d.dport, connects: d.connects, public: d.public }))
+              .sort(compareDestinations),
           }))
           .sort((a, b) => b.connects - a.connects || a.pid - b.pid);
         return {
@@ -560,9 +563,12 @@ export function rankDestinations(destinations: Iterable<Destination>): Destinati
       merged.set(key, { daddr: d.daddr, dport: d.dport, connects: d.connects, public: d.public });
     else known.connects += d.connects;
   }
-  return [...merged.values()].sort(
-    (a, b) => b.connects - a.connects || compareText(a.daddr, b.daddr) || a.dport - b.dport,
-  );
+  return [...merged.values()].sort(compareDestinations);
+}
+
+/** Most connects first; ties by address, then port. */
+function compareDestinations(a: Destination, b: Destination): number {
+  return b.connects - a.connects || compareText(a.daddr, b.daddr) || a.dport - b.dport;
 }
 
 export function compareText(a: string, b: string): number {

@@ -55,9 +55,9 @@ describe('bin/aks-snat.js (compiled)', () => {
     const log = join(dir, 'large.log');
     generateTrace(log, 200_000, 7, 0.03);
     // The compiled reader, so that its worker script exists; a low threshold sends this log to two threads.
-    const { readTraceFile } = require(
-      join(ROOT, 'dist', 'src', 'cli', 'read-trace.js'),
-    ) as typeof import('../../src/cli/read-trace');
+    const { readTraceFile } = (await import(
+      join(ROOT, 'dist', 'src', 'cli', 'read-trace.js')
+    )) as typeof import('../../src/cli/read-trace');
     const twoThreads = await readTraceFile(log, [], { parallelBytes: 1 });
     const onePass = aggregateTrace(readFileSync(log, 'utf8'), new IpClassifier());
     expect(twoThreads.events.connect).toBeGreaterThan(90_000);
