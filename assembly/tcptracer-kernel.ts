@@ -24,7 +24,9 @@ const USED: u32 = TABLE + TABLE_SLOTS * SLOT_BYTES;
 const REJECTS: u32 = USED + MAX_ENTRIES * 4;
 const COMMS: u32 = REJECTS + MAX_REJECTS * 8;
 const INPUT: u32 = COMMS + MAX_COMMS * 12;
-const END: u32 = INPUT + INPUT_BYTES;
+/** Bytes after the input that a parser may read ahead into before it checks the bound. */
+const GUARD: u32 = 16;
+const END: u32 = INPUT + INPUT_BYTES + GUARD;
 
 let entries: u32 = 0;
 let rejects: u32 = 0;
@@ -97,32 +99,45 @@ const NEWLINES: u64 = 0x0a0a0a0a0a0a0a0a;
   return ((((a - ONES) & ~a) | ((b - ONES) & ~b)) & HIGHS) == 0;
 }
 
-/** The end of the dotted quad at p (the next space), or 0; its value in `quad`. */
+/** The value of the last dotted quad read. */
 let quad: u32 = 0;
-@inline function dottedQuad(p: u32, end: u32): u32 {
-  let value: u32 = 0;
-  let octet: u32 = 0;
-  let width: u32 = 0;
-  let parts: u32 = 0;
-  for (; p < end; p++) {
-    const c = <u32>load<u8>(p);
-    if (c == 32) break;
-    if (c == 46) {
-      if (width == 0 || octet > 255 || parts == 3) return 0;
-      value = (value << 8) | octet;
-      parts++;
-      octet = 0;
-      width = 0;
-    } else if (isDigit(c) && width < 3 && !(width > 0 && octet == 0)) {
-      octet = octet * 10 + (c - 48);
-      width++;
-    } else {
-      return 0;
+
+/**
+ * One octet at p: 1 to 3 digits, no leading zero, at most 255, then `after`; where `after` is, or 0.
+ * It reads up to three bytes ahead before checking `end` (the GUARD keeps that inside memory).
+ */
+@inline function octet(p: u32, end: u32, after: u32): u32 {
+  let c = <u32>load<u8>(p);
+  if (!isDigit(c)) return 0;
+  let value = c - 48;
+  let q = p + 1;
+  c = <u32>load<u8>(q);
+  if (isDigit(c)) {
+    if (value == 0) return 0;
+    value = value * 10 + (c - 48);
+    q++;
+    c = <u32>load<u8>(q);
+    if (isDigit(c)) {
+      value = value * 10 + (c - 48);
+      q++;
+      c = <u32>load<u8>(q);
     }
   }
-  if (parts != 3 || width == 0 || octet > 255) return 0;
-  quad = (value << 8) | octet;
-  return p;
+  if (c != after || value > 255 || q >= end) return 0;
+  quad = (quad << 8) | value;
+  return q;
+}
+
+/** The end of the dotted quad at p (the space after it), or 0; its value in `quad`. */
+@inline function dottedQuad(p: u32, end: u32): u32 {
+  quad = 0;
+  p = octet(p, end, 46);
+  if (p == 0) return 0;
+  p = octet(p + 1, end, 46);
+  if (p == 0) return 0;
+  p = octet(p + 1, end, 46);
+  if (p == 0) return 0;
+  return octet(p + 1, end, 32);
 }
 
 /**
