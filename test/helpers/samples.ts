@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The shared real-format samples (../shared/samples beside the repository). */
-export const SAMPLES_DIR = join(__dirname, '..', '..', '..', 'shared', 'samples');
+/** The real-format samples of ../shared/samples, copied into the repository so that a clone tests alone. */
+export const SAMPLES_DIR = join(__dirname, '..', 'fixtures', 'samples');
 
 export function sample(name: string): string {
   return readFileSync(join(SAMPLES_DIR, name), 'utf8');

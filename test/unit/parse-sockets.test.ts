@@ -3,7 +3,7 @@ import * as path from 'path';
 import { InputError } from '../../src/core/errors';
 import { detectSocketFormat, parseSocketTable, type SocketEntry } from '../../src/core/parse-sockets';
 
-const SAMPLES = path.join(__dirname, '../../../shared/samples');
+const SAMPLES = path.join(__dirname, '../fixtures/samples');
 const FIXTURES = path.join(__dirname, '../fixtures/sockets');
 const sample = (name: string): string => readFileSync(path.join(SAMPLES, name), 'utf8');
 const fixture = (name: string): string => readFileSync(path.join(FIXTURES, name), 'utf8');
