@@ -86,16 +86,9 @@ function findingTrace(trace: TraceSummary, sourcePods: ReadonlyMap<string, PodRe
     lostSamples: trace.lostSamples,
     skippedLines: trace.skippedLines,
     durationSeconds: trace.durationSeconds,
-    sources: trace.sources.map((source) => ({
-      saddr: source.saddr,
-      netns: source.netns,
-      connects: source.connects,
-      publicConnects: source.publicConnects,
-      accepts: source.accepts,
-      closes: source.closes,
-      connectsPerSecond: source.connectsPerSecond,
+    sources: trace.sources.map(({ processes: _processes, ...source }) => ({
+      ...source,
       pod: sourcePods.get(sourceKey(source)) ?? null,
-      topDestinations: source.topDestinations,
     })),
   };
 }

@@ -117,3 +117,8 @@ export function formatIp(ip: IpAddress): string {
 export function unbracket(text: string): string {
   return text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
 }
+
+/** `address:port`, IPv6 in brackets as the tools print it. */
+export function formatEndpoint(address: string, port: number): string {
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}

@@ -7,6 +7,7 @@
  * Without `-W`, net-tools cuts a long IPv6 address to fit its column; a cut address that no longer parses is
  * skipped, one that still parses cannot be told from a real one. Run it with `-W` where IPv6 is long.
  */
+import { TCP_STATES } from './tcp-states';
 import { parseEndpoint } from './parse-socket-endpoint';
 import type { SocketEntry, SocketTableReader, TcpState } from './parse-sockets';
 
@@ -21,21 +22,9 @@ const HEADERS = [
 const ROW = /^tcp6?\s+\d+\s+\d+\s+(\S+)\s+(\S+)\s+(\S+)(?:\s+(.+))?$/;
 const PID_PROGRAM = /^(\d+)\/(.*)$/;
 
-// netstat's own names are the TcpState names; anything else means this is not netstat's vocabulary.
-const STATES: ReadonlySet<string> = new Set<TcpState>([
-  'ESTABLISHED',
-  'SYN_SENT',
-  'SYN_RECV',
-  'FIN_WAIT1',
-  'FIN_WAIT2',
-  'TIME_WAIT',
-  'CLOSE',
-  'CLOSE_WAIT',
-  'LAST_ACK',
-  'LISTEN',
-  'CLOSING',
-  'UNKNOWN',
-]);
+// netstat's own names are the kernel's (all but NEW_SYN_RECV, which it never shows); anything else means
+// this is not netstat's vocabulary.
+const STATES: ReadonlySet<string> = new Set<TcpState>(TCP_STATES.filter((state) => state !== 'NEW_SYN_RECV'));
 
 function isHeader(line: string): boolean {
   return HEADERS.some((header) => header.test(line));

@@ -7,6 +7,7 @@
  * There is no process column; the inode is kept instead. TIME_WAIT and request rows are shorter than the
  * others, so nothing after the inode is read.
  */
+import { TCP_STATES } from './tcp-states';
 import { formatIpv4, formatIpv6 } from './ip-address';
 import type { SocketEntry, SocketTableReader, TcpState } from './parse-sockets';
 
@@ -20,22 +21,7 @@ const ROW = new RegExp(
   'i',
 );
 
-/** include/net/tcp_states.h */
-const STATES: readonly TcpState[] = [
-  'UNKNOWN',
-  'ESTABLISHED',
-  'SYN_SENT',
-  'SYN_RECV',
-  'FIN_WAIT1',
-  'FIN_WAIT2',
-  'TIME_WAIT',
-  'CLOSE',
-  'CLOSE_WAIT',
-  'LAST_ACK',
-  'LISTEN',
-  'CLOSING',
-  'NEW_SYN_RECV',
-];
+const STATES: readonly TcpState[] = TCP_STATES;
 
 /** One 32-bit word as the kernel printed it, back in network byte order. */
 function networkOrderWord(hex: string): number {

@@ -12,20 +12,8 @@ import { netstatReader } from './parse-netstat';
 import { procNetTcpReader } from './parse-proc-net-tcp';
 import { ssNoStateReader, ssReader } from './parse-ss';
 
-export type TcpState =
-  | 'ESTABLISHED'
-  | 'SYN_SENT'
-  | 'SYN_RECV'
-  | 'FIN_WAIT1'
-  | 'FIN_WAIT2'
-  | 'TIME_WAIT'
-  | 'CLOSE'
-  | 'CLOSE_WAIT'
-  | 'LAST_ACK'
-  | 'LISTEN'
-  | 'CLOSING'
-  | 'NEW_SYN_RECV'
-  | 'UNKNOWN';
+export type { TcpState } from './tcp-states';
+import type { TcpState } from './tcp-states';
 
 export type SocketTableFormat = 'netstat' | 'ss' | 'ss-no-state' | 'proc-net-tcp';
 

@@ -2,6 +2,7 @@ import { compareText, rankDestinations, type Destination } from './aggregate-tra
 import type { IpClassifier } from './classify-ip';
 import { podKey, type NodeEvidence, type NodePod, type TraceAttribution } from './correlate';
 import type { PodDestination, RankedPod } from './finding';
+import { formatEndpoint } from './ip-address';
 import type { SocketEntry, SocketTable } from './parse-sockets';
 
 /** How many destinations each pod keeps in the finding. */
@@ -181,10 +182,6 @@ function mergeDestinations(counts: SocketCounts | null, traced: readonly Destina
       established: d.established,
       public: d.public,
     }));
-}
-
-function formatEndpoint(daddr: string, dport: number): string {
-  return daddr.includes(':') ? `[${daddr}]:${dport}` : `${daddr}:${dport}`;
 }
 
 function evidenceLines(input: {

@@ -1,4 +1,6 @@
 import type { Finding, PodDestination, Recommendation, RankedPod, SnatUsage } from './finding';
+import { culpritOf } from './culprit';
+import { formatEndpoint } from './ip-address';
 import { maxNodes, maxPortsPerNode, outboundIpsNeeded } from './snat-budget';
 
 /**
@@ -21,10 +23,6 @@ const CONCENTRATION = 0.8;
 /** Used ports over allocated at which the node is treated as short of ports. */
 const PRESSURE = 0.8;
 
-function endpoint(d: Pick<PodDestination, 'daddr' | 'dport'>): string {
-  return d.daddr.includes(':') ? `[${d.daddr}]:${d.dport}` : `${d.daddr}:${d.dport}`;
-}
-
 function activity(d: PodDestination): number {
   return d.established + d.connects;
 }
@@ -32,12 +30,7 @@ function activity(d: PodDestination): number {
 /** What to change, from what the evidence shows: the culprit's traffic first, then the port budget. */
 export function recommend(finding: Pick<Finding, 'pods' | 'culprit' | 'snat'>): Recommendation[] {
   const recommendations: Recommendation[] = [];
-  const culprit = finding.pods.find(
-    (pod) =>
-      finding.culprit !== null &&
-      pod.namespace === finding.culprit.namespace &&
-      pod.name === finding.culprit.name,
-  );
+  const culprit = culpritOf(finding);
   if (culprit !== undefined) {
     const pooling = poolingAdvice(culprit);
     if (pooling !== null) recommendations.push(pooling);
@@ -55,7 +48,7 @@ function poolingAdvice(pod: RankedPod): Recommendation | null {
   const top = publicDestinations.slice(0, 3);
   const share = top.reduce((sum, d) => sum + activity(d), 0) / total;
   if (share < CONCENTRATION) return null;
-  const names = top.map(endpoint).join(', ');
+  const names = top.map((d) => formatEndpoint(d.daddr, d.dport)).join(', ');
   return {
     id: 'connection-pooling',
     text:
@@ -72,7 +65,7 @@ function privateLinkAdvice(pods: readonly RankedPod[]): Recommendation | null {
     for (const d of pod.topDestinations) {
       const service = d.public ? AZURE_PAAS_PORTS.get(d.dport) : undefined;
       if (service === undefined) continue;
-      services.set(service, (services.get(service) ?? new Set()).add(endpoint(d)));
+      services.set(service, (services.get(service) ?? new Set()).add(formatEndpoint(d.daddr, d.dport)));
     }
   }
   if (services.size === 0) return null;

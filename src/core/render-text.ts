@@ -1,11 +1,9 @@
+import { culpritOf } from './culprit';
 import type { Finding, FindingTraceSource, RankedPod } from './finding';
+import { formatEndpoint } from './ip-address';
 
 /** How many rows the terminal table shows; finding.json keeps them all. */
 const MAX_ROWS = 15;
-
-function endpoint(daddr: string, dport: number): string {
-  return daddr.includes(':') ? `[${daddr}]:${dport}` : `${daddr}:${dport}`;
-}
 
 /** Lays out rows under a header; columns listed in `right` are right-aligned (numbers). */
 export function table(
@@ -36,7 +34,7 @@ function podRows(pods: readonly RankedPod[]): string[][] {
       count(pod.established),
       String(pod.tracedPublicConnects),
       String(pod.tracedConnects),
-      top === undefined ? '-' : endpoint(top.daddr, top.dport),
+      top === undefined ? '-' : formatEndpoint(top.daddr, top.dport),
     ];
   });
 }
@@ -51,7 +49,7 @@ function sourceRows(sources: readonly FindingTraceSource[]): string[][] {
       String(source.connects),
       String(source.publicConnects),
       source.connectsPerSecond === null ? '-' : String(source.connectsPerSecond),
-      top === undefined ? '-' : `${endpoint(top.daddr, top.dport)} (${top.connects})`,
+      top === undefined ? '-' : `${formatEndpoint(top.daddr, top.dport)} (${top.connects})`,
     ];
   });
 }
@@ -69,12 +67,7 @@ export function renderText(finding: Finding): string {
   ].filter((part) => part !== null);
   out.push(`SNAT finding: ${finding.status}${where.length > 0 ? ` · ${where.join(' · ')}` : ''}`);
 
-  const culprit = finding.pods.find(
-    (pod) =>
-      finding.culprit !== null &&
-      pod.namespace === finding.culprit.namespace &&
-      pod.name === finding.culprit.name,
-  );
+  const culprit = culpritOf(finding);
   if (culprit !== undefined) {
     out.push(
       `Culprit: ${culprit.namespace}/${culprit.name} — ${count(culprit.publicEstablished)} ESTABLISHED to public IPs, ` +
