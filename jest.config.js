@@ -3,7 +3,14 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  transform: {
+    // JavaScript too: @kubernetes/client-node and its dependencies ship only as ES modules.
+    '^.+\\.[tj]sx?$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
+  },
+  // The ES-module-only packages in @kubernetes/client-node's dependencies (found by walking them).
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose|socks-proxy-agent|agent-base|@jsep-plugin/assignment|@jsep-plugin/regex)/)',
+  ],
   // Jest's default of one worker per core leaves nothing for the servers that later suites start.
   maxWorkers: 2,
 };
