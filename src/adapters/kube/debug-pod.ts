@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import type { V1Pod } from '@kubernetes/client-node';
+import { InputError } from '../../core/errors';
+
+/** Labels every responder debug pod carries, so that a sweeper finds leftovers. */
+export const DEBUG_POD_LABELS = {
+  'app.kubernetes.io/name': 'aks-snat-responder',
+  'app.kubernetes.io/component': 'debug-pod',
+} as const;
+export const INVESTIGATION_LABEL = 'aks-snat.io/investigation';
+/** The line the debug pod prints when the trace window is over; never part of the trace. */
+export const TRACE_END_MARKER = '--- aks-snat: trace done ---';
+/** How long the pod stays up after the trace for the correlation and socket commands. */
+export const EXEC_WINDOW_SECONDS = 300;
+
+export interface DebugPodOptions {
+  readonly investigationId: string;
+  readonly nodeName: string;
+  readonly namespace: string;
+  readonly image: string;
+  readonly traceSeconds: number;
+}
+
+/** A DNS-1123 name from the investigation ID: the same ID always names the same pod. */
+export function debugPodName(investigationId: string): string {
+  const hash = createHash('sha256').update(investigationId).digest('hex').slice(0, 12);
+  return `aks-snat-debug-${hash}`;
+}
+
+/** The command the pod runs on the host: the trace, the end marker, then a hold for the execs. */
+export function tracerCommand(traceSeconds: number): string[] {
+  if (!Number.isInteger(traceSeconds) || traceSeconds < 1 || traceSeconds > 3600) {
+    throw new InputError(`traceSeconds must be an integer from 1 to 3600, not ${traceSeconds}`);
+  }
+  return [
+    'nsenter',
+    '-t',
+    '1',
+    '-m',
+    '-u',
+    '-i',
+    '-n',
+    '-p',
+    '--',
+    'sh',
+    '-c',
+    // traceSeconds is a checked integer: nothing from outside reaches this string unvalidated.
+    `timeout ${traceSeconds}s /usr/share/bcc/tools/tcptracer -t4v; echo '${TRACE_END_MARKER}'; exec sleep ${EXEC_WINDOW_SECONDS}`,
+  ];
+}
+
+/**
+ * The privileged debug pod of DESIGN.md section 3: pinned to the node, in the host's PID and network
+ * namespaces, tolerating every taint, pulled only if absent (the node's own egress may be exhausted),
+ * and bounded by a deadline so that it goes away even if the responder does not come back for it.
+ */
+export function debugPodSpec(options: DebugPodOptions): V1Pod {
+  const name = debugPodName(options.investigationId);
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: options.namespace,
+      labels: { ...DEBUG_POD_LABELS, [INVESTIGATION_LABEL]: name.slice('aks-snat-debug-'.length) },
+    },
+    spec: {
+      nodeName: options.nodeName,
+      hostPID: true,
+      hostNetwork: true,
+      restartPolicy: 'Never',
+      activeDeadlineSeconds: options.traceSeconds + EXEC_WINDOW_SECONDS + 60,
+      automountServiceAccountToken: false,
+      tolerations: [{ operator: 'Exists' }],
+      containers: [
+        {
+          name: 'debug',
+          image: options.image,
+          imagePullPolicy: 'IfNotPresent',
+          command: tracerCommand(options.traceSeconds),
+          securityContext: { privileged: true },
+          resources: {
+            requests: { cpu: '50m', memory: '64Mi' },
+            limits: { cpu: '500m', memory: '256Mi' },
+          },
+        },
+      ],
+    },
+  };
+}

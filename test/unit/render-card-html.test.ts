@@ -1,0 +1,80 @@
+import { renderCard, CARD_MAX_BYTES } from '../../src/core/render-card';
+import { renderHtml } from '../../src/core/render-html';
+import type { Finding, RankedPod } from '../../src/core/finding';
+
+function pod(rank: number, name: string, publicEstablished: number): RankedPod {
+  return {
+    namespace: 'shop',
+    name,
+    rank,
+    hostNetwork: false,
+    established: publicEstablished + 5,
+    publicEstablished,
+    tracedConnects: 10,
+    tracedPublicConnects: 8,
+    topDestinations: [
+      { daddr: '20.50.2.10', dport: 443, connects: 8, established: publicEstablished, public: true },
+    ],
+    evidence: [`${publicEstablished} of ${publicEstablished + 5} ESTABLISHED connections go to public IPs`],
+  };
+}
+
+const finding: Finding = {
+  schemaVersion: 1,
+  status: 'complete',
+  cluster: {
+    id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/prod',
+    name: 'prod',
+  },
+  node: { name: 'aks-nodepool1-12345678-vmss000000', ip: '10.224.0.4' },
+  trace: null,
+  pods: Array.from({ length: 250 }, (_, i) => pod(i + 1, `checkout-${i}<script>`, 300 - i)),
+  culprit: { namespace: 'shop', name: 'checkout-0<script>' },
+  snat: {
+    allocatedPorts: 1024,
+    usedPorts: 1000,
+    failedConnections: 12,
+    portsPerNode: 1024,
+    outboundIps: 1,
+    maxNodes: 62,
+    nodeCount: 3,
+  },
+  recommendations: [{ id: 'connection-pooling', text: 'Reuse connections in shop/checkout-0.' }],
+  warnings: ['tcptracer lost 9 samples: traced counts are lower bounds'],
+  archive: {
+    location:
+      'https://example.blob.core.windows.net/snat/prod/aks-nodepool1-12345678-vmss000000/20261122T010203Z-abc/',
+  },
+};
+
+describe('renderCard', () => {
+  const card = renderCard(finding);
+
+  it('is an Adaptive Card 1.5 under the Teams size limit, even for 250 pods', () => {
+    expect(card).toMatchObject({ type: 'AdaptiveCard', version: '1.5' });
+    expect(Buffer.byteLength(JSON.stringify(card))).toBeLessThan(CARD_MAX_BYTES);
+  });
+
+  it('names the culprit first and links the archive', () => {
+    expect(JSON.stringify(card)).toContain('Culprit: **shop/checkout-0<script>**');
+    expect(card.actions).toEqual([
+      { type: 'Action.OpenUrl', title: 'Raw evidence', url: finding.archive?.location },
+    ]);
+  });
+
+  it('shows the top five pods only', () => {
+    const table = (card.body as Array<Record<string, unknown>>).find((e) => e.type === 'Table') as {
+      rows: unknown[];
+    };
+    expect(table.rows).toHaveLength(6);
+  });
+});
+
+describe('renderHtml', () => {
+  it('escapes what comes from the cluster', () => {
+    const html = renderHtml(finding);
+    expect(html).toContain('checkout-0&lt;script&gt;');
+    expect(html).not.toContain('checkout-0<script>');
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+  });
+});
