@@ -1,0 +1,26 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
+import type { ArchivePort } from '../../workflow/investigate';
+
+/**
+ * The archive on a local disk, for `aks-snat demo` and `investigate` (`--out DIR`): the same relative
+ * paths as in Blob storage (DESIGN.md section 4). Paths come from the workflow, partly from pod names:
+ * one that would leave the folder is refused.
+ */
+export class DirectoryArchive implements ArchivePort {
+  readonly location: string;
+
+  constructor(root: string) {
+    this.location = resolve(root);
+  }
+
+  async write(path: string, content: string): Promise<void> {
+    const relative = normalize(path);
+    if (isAbsolute(relative) || relative === '..' || relative.startsWith(`..${sep}`)) {
+      throw new RangeError(`archive path leaves the archive: ${path}`);
+    }
+    const target = join(this.location, relative);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, content);
+  }
+}
