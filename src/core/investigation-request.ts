@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { InputError } from './errors';
+import { parseIp } from './ip-address';
+import { isDns1123Subdomain } from './validate-names';
+
+/** The longest trace the responder runs: the debug pod and the card must not wait longer. */
+export const MAX_TRACE_SECONDS = 600;
+export const DEFAULT_TRACE_SECONDS = 30;
+
+const MANAGED_CLUSTER_ID =
+  /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.ContainerService\/managedClusters\/[a-zA-Z0-9][-_a-zA-Z0-9]{0,62}$/i;
+
+const schema = z
+  .object({
+    clusterResourceId: z.string().regex(MANAGED_CLUSTER_ID, 'not an AKS managed cluster resource ID'),
+    nodeIp: z
+      .string()
+      .refine((ip) => parseIp(ip) !== null, 'not an IP address')
+      .optional(),
+    nodeName: z.string().refine(isDns1123Subdomain, 'not a node name (DNS-1123)').optional(),
+    traceSeconds: z
+      .number()
+      .int('must be a whole number')
+      .min(1)
+      .max(MAX_TRACE_SECONDS)
+      .default(DEFAULT_TRACE_SECONDS),
+    force: z.boolean().default(false),
+  })
+  .strict()
+  .refine((r) => (r.nodeIp === undefined) !== (r.nodeName === undefined), {
+    message: 'give exactly one of nodeIp and nodeName',
+    path: ['nodeIp'],
+  });
+
+export type InvestigationInput = z.infer<typeof schema>;
+
+/**
+ * Validates a rerun request (HTTP body or CLI flags) in one pass; every problem is named in one line,
+ * e.g. `nodeIp: not an IP address; traceSeconds: must be a whole number`.
+ */
+export function parseInvestigationInput(value: unknown): InvestigationInput {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map(
+    (issue) => `${issue.path.join('.') || 'request'}: ${issue.message}`,
+  );
+  throw new InputError(problems.join('; '));
+}
