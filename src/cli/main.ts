@@ -1,12 +1,14 @@
 import { CustomError, InputError, NotFoundError } from '../core/errors';
 import { processIo, type CliIo } from './io';
-import { ANALYZE_USAGE } from './usage';
+import { ANALYZE_USAGE, INVESTIGATE_USAGE } from './usage';
 
 const USAGE = `usage: aks-snat <command> [options]
 
 commands:
   ${ANALYZE_USAGE}
       Analyse tcptracer and socket-table outputs saved by hand (netstat -ptn, ss -tnp, /proc/net/tcp).
+  ${INVESTIGATE_USAGE}
+      Run the whole investigation against a real AKS cluster with your Azure login.
 
 exit codes: 0 a finding was produced, 1 operational failure, 2 bad usage or input
 `;
@@ -16,6 +18,7 @@ type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 /** Each command's module is loaded when it runs: `analyze` need not load what `demo` brings. */
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   analyze: async () => (await import('./analyze')).runAnalyze,
+  investigate: async () => (await import('./investigate')).runInvestigate,
 };
 
 /** One line for the terminal: what is wrong, never a stack trace for the user's own mistakes. */

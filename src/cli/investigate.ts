@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { DirectoryArchive } from '../adapters/archive/directory-archive';
+import { AzureAccess } from '../adapters/azure/azure-access';
+import { KubeAccess } from '../adapters/kube/kube-access';
+import { InputError } from '../core/errors';
+import { parseInvestigationInput } from '../core/investigation-request';
+import { investigate } from '../workflow/investigate';
+import { deliver } from './deliver';
+import type { CliIo } from './io';
+import { INVESTIGATE_USAGE } from './usage';
+
+export const DEFAULT_DEBUG_NAMESPACE = 'aks-snat-responder';
+export const DEFAULT_DEBUG_IMAGE = 'mcr.microsoft.com/cbl-mariner/busybox:2.0';
+
+function integerFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new InputError(`--${name} must be a whole number, not '${value}'`);
+  return Number(value);
+}
+
+/** The runbook against a real cluster, with the engineer's own Azure login (DefaultAzureCredential). */
+export async function runInvestigate(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: {
+      cluster: { type: 'string' },
+      'node-ip': { type: 'string' },
+      node: { type: 'string' },
+      'trace-seconds': { type: 'string' },
+      out: { type: 'string' },
+      namespace: { type: 'string' },
+      image: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length > 0)
+    throw new InputError(`unexpected argument '${positionals[0]}' (usage: ${INVESTIGATE_USAGE})`);
+  if (values.cluster === undefined)
+    throw new InputError(`--cluster RESOURCE_ID is required (usage: ${INVESTIGATE_USAGE})`);
+  const input = parseInvestigationInput({
+    clusterResourceId: values.cluster,
+    ...(values['node-ip'] === undefined ? {} : { nodeIp: values['node-ip'] }),
+    ...(values.node === undefined ? {} : { nodeName: values.node }),
+    ...(values['trace-seconds'] === undefined
+      ? {}
+      : { traceSeconds: integerFlag('trace-seconds', values['trace-seconds']) }),
+  });
+  const out = values.out ?? `aks-snat-${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}`;
+  const archive = new DirectoryArchive(out);
+  const finding = await investigate(
+    {
+      investigationId: `cli-${randomUUID()}`,
+      clusterId: input.clusterResourceId,
+      node: input.nodeIp !== undefined ? { ip: input.nodeIp } : { name: input.nodeName ?? '' },
+      traceSeconds: input.traceSeconds,
+    },
+    {
+      azure: new AzureAccess(),
+      kube: (kubeconfig) => new KubeAccess({ kubeconfig }),
+      archive: () => archive,
+      debugNamespace: values.namespace ?? DEFAULT_DEBUG_NAMESPACE,
+      debugImage: values.image ?? DEFAULT_DEBUG_IMAGE,
+      progress: (line) => io.stderr.write(`${line}\n`),
+    },
+  );
+  await deliver(finding, archive, values.json ?? false, io);
+  return 0;
+}
