@@ -11,6 +11,8 @@ module.exports = {
   transformIgnorePatterns: [
     '/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose|socks-proxy-agent|agent-base|@jsep-plugin/assignment|@jsep-plugin/regex)/)',
   ],
+  // Jest's sandbox lacks Symbol.dispose, which undici (client-node's HTTP client) needs.
+  setupFiles: ['<rootDir>/test/helpers/symbol-dispose.ts'],
   // Jest's default of one worker per core leaves nothing for the servers that later suites start.
   maxWorkers: 2,
 };
