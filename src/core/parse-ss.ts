@@ -11,8 +11,10 @@
 import { parseEndpoint, type Endpoint } from './parse-socket-endpoint';
 import type { SocketEntry, SocketTableReader, TcpState } from './parse-sockets';
 
-const HEADER = /^State\s+Recv-Q\s+Send-Q\s+Local Address:Port\s+Peer Address:Port\b/;
-const NO_STATE_HEADER = /^Recv-Q\s+Send-Q\s+Local Address:Port\s+Peer Address:Port\b/;
+// ss sizes each column to its widest cell, and a Process cell starts with a space that its label does
+// not have: when every peer port is short, the header reads `Peer Address:PortProcess`, run together.
+const HEADER = /^State\s+Recv-Q\s+Send-Q\s+Local Address:Port\s+Peer Address:Port(?=\s|Process|$)/;
+const NO_STATE_HEADER = /^Recv-Q\s+Send-Q\s+Local Address:Port\s+Peer Address:Port(?=\s|Process|$)/;
 
 const ROW = /^(\S+)\s+\d+\s+\d+\s+(\S+)\s+(\S+)(?:\s+(.+))?$/;
 const NO_STATE_ROW = /^\d+\s+\d+\s+(\S+)\s+(\S+)(?:\s+(.+))?$/;

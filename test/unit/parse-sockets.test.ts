@@ -498,3 +498,28 @@ describe('parseSocketTable: whatever the format', () => {
     );
   });
 });
+
+describe('ss headers run together', () => {
+  it.each([
+    ['State Recv-Q Send-Q Local Address:Port    Peer Address:PortProcess', 'ss'],
+    ['Recv-Q Send-Q Local Address:Port    Peer Address:PortProcess', 'ss-no-state'],
+  ])('reads %j (every peer port short: ss runs the labels together)', (header, format) => {
+    const row =
+      format === 'ss'
+        ? 'ESTAB 0      0          10.244.1.7:41000   20.50.2.10:443 users:(("java",pid=42,fd=7))'
+        : '0      0          10.244.1.7:41000   20.50.2.10:443 users:(("java",pid=42,fd=7))';
+    const table = parseSocketTable(`${header}\n${row}\n`);
+    expect(table.format).toBe(format);
+    expect(table.sockets).toEqual([
+      {
+        localAddress: '10.244.1.7',
+        localPort: 41000,
+        remoteAddress: '20.50.2.10',
+        remotePort: 443,
+        state: 'ESTABLISHED',
+        pid: 42,
+        program: 'java',
+      },
+    ]);
+  });
+});

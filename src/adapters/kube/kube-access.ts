@@ -157,7 +157,9 @@ export class KubeAccess {
 
   /**
    * Follows a container's log, handing each chunk over as it arrives, until the container ends or
-   * `onChunk` returns true (enough read); then the stream is closed.
+   * `onChunk` returns true (enough read). The request is not aborted then: client-node pipes the response
+   * into our sink and leaves the response's own errors unheard, so an abort would surface as an uncaught
+   * AbortError. Later chunks are dropped instead, and the response ends with the container or the pod.
    */
   async followLog(
     namespace: string,
@@ -165,14 +167,12 @@ export class KubeAccess {
     container: string,
     onChunk: (chunk: Buffer) => boolean,
   ): Promise<void> {
-    let abort: AbortController | undefined;
     let stopped = false;
     await new Promise<void>((resolve, reject) => {
       const sink = new Writable({
         write(chunk: Buffer, _encoding, callback) {
           if (!stopped && onChunk(chunk)) {
             stopped = true;
-            abort?.abort();
             resolve();
           }
           callback();
@@ -182,19 +182,13 @@ export class KubeAccess {
           callback();
         },
       });
-      new Log(this.config)
-        .log(namespace, name, container, sink, { follow: true })
-        .then((controller) => {
-          abort = controller;
-          if (stopped) controller.abort();
-        })
-        .catch((error: unknown) =>
-          reject(
-            new KubeError(`following the log of ${namespace}/${name} failed`, statusOf(error), {
-              cause: error,
-            }),
-          ),
+      new Log(this.config).log(namespace, name, container, sink, { follow: true }).catch((error: unknown) => {
+        reject(
+          new KubeError(`following the log of ${namespace}/${name} failed`, statusOf(error), {
+            cause: error,
+          }),
         );
+      });
     });
   }
 

@@ -1,0 +1,129 @@
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { debugPodName, debugPodSpec, TRACE_END_MARKER } from '../../src/adapters/kube/debug-pod';
+import { KubeAccess } from '../../src/adapters/kube/kube-access';
+import { startSimKubeApiServer, type SimKubeApiServer } from '../../src/sim/kube-api-server';
+
+function node(i: number): V1Node {
+  return {
+    metadata: { name: `aks-nodepool1-12345678-vmss${String(i).padStart(6, '0')}` },
+    status: {
+      addresses: [{ type: 'InternalIP', address: `10.224.${Math.floor(i / 250)}.${(i % 250) + 4}` }],
+    },
+  };
+}
+
+function pod(namespace: string, name: string, nodeName: string, ip: string | null): V1Pod {
+  return {
+    metadata: { namespace, name },
+    spec: { nodeName, hostNetwork: ip === null, containers: [{ name: 'app', image: 'app:1' }] },
+    status: { phase: 'Running', ...(ip === null ? {} : { podIP: ip, podIPs: [{ ip }] }) },
+  };
+}
+
+describe('KubeAccess against the simulated API server (real client-node, real sockets)', () => {
+  let server: SimKubeApiServer;
+  let kube: KubeAccess;
+  const nodes = Array.from({ length: 1200 }, (_, i) => node(i));
+  const target = nodes[1100] as V1Node;
+  const targetName = target.metadata?.name ?? '';
+
+  beforeAll(async () => {
+    server = await startSimKubeApiServer({
+      nodes,
+      pods: [
+        pod('shop', 'checkout-5d8f7', targetName, '10.244.1.7'),
+        pod('kube-system', 'kube-proxy-x7k2p', targetName, null),
+        pod('shop', 'cart-7c9d4', nodes[0]?.metadata?.name ?? '', '10.244.0.9'),
+      ],
+      namespaces: ['aks-snat-responder'],
+      startDelayMs: 50,
+      runtime: {
+        async *run(_pod, _container, signal) {
+          yield '3268438       connect      42     curl             4  10.244.1.7       20.50.2.10       40032  443    4026532785\n';
+          yield `${TRACE_END_MARKER}\n`;
+          // The hold after the trace, until the pod is deleted.
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, 60_000);
+            signal?.addEventListener('abort', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+        },
+        exec: (_pod, _container, command) =>
+          Promise.resolve(
+            command[0] === 'false'
+              ? { stdout: '', stderr: 'nope\n', exitCode: 3 }
+              : { stdout: `${command.join(' ')}\n`, stderr: '', exitCode: 0 },
+          ),
+      },
+    });
+    kube = new KubeAccess({ kubeconfig: server.kubeconfig() });
+  });
+
+  afterAll(() => server.close());
+
+  it('finds a node by InternalIP across pages of the node list, and counts the nodes', async () => {
+    expect(await kube.findNodeByIp('10.224.4.104')).toEqual({
+      name: targetName,
+      ip: '10.224.4.104',
+      nodeCount: 1200,
+    });
+    expect(await kube.findNodeByIp('10.224.9.9')).toBeNull();
+    expect(await kube.findNodeByName(targetName)).toEqual({
+      name: targetName,
+      ip: '10.224.4.104',
+      nodeCount: 1200,
+    });
+  });
+
+  it("lists the node's pods, hostNetwork ones without an address of their own", async () => {
+    expect(await kube.podsOnNode(targetName)).toEqual([
+      { namespace: 'kube-system', name: 'kube-proxy-x7k2p', ips: [], hostNetwork: true },
+      { namespace: 'shop', name: 'checkout-5d8f7', ips: ['10.244.1.7'], hostNetwork: false },
+    ]);
+  });
+
+  it('runs the debug pod: created, running, log followed to the end marker, exec, deleted', async () => {
+    const spec = debugPodSpec({
+      investigationId: 'it-1',
+      nodeName: targetName,
+      namespace: 'aks-snat-responder',
+      image: 'busybox',
+      traceSeconds: 5,
+    });
+    const name = debugPodName('it-1');
+    await kube.createPod(spec);
+    let phase: string | undefined;
+    for (let i = 0; i < 50 && phase !== 'Running'; i++) {
+      phase = (await kube.readPod('aks-snat-responder', name)).status?.phase;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(phase).toBe('Running');
+
+    let log = '';
+    await kube.followLog('aks-snat-responder', name, 'debug', (chunk) => {
+      log += chunk.toString('utf8');
+      return log.includes(TRACE_END_MARKER);
+    });
+    expect(log).toContain('10.244.1.7       20.50.2.10');
+
+    expect(await kube.exec('aks-snat-responder', name, 'debug', ['cat', '/proc/42/net/tcp'])).toEqual({
+      stdout: 'cat /proc/42/net/tcp\n',
+      stderr: '',
+      exitCode: 0,
+    });
+    expect(await kube.exec('aks-snat-responder', name, 'debug', ['false'])).toEqual({
+      stdout: '',
+      stderr: 'nope\n',
+      exitCode: 3,
+    });
+
+    await kube.deletePod('aks-snat-responder', name);
+    await kube.deletePod('aks-snat-responder', name); // gone already: no error
+    await expect(kube.readPod('aks-snat-responder', name)).rejects.toMatchObject({
+      name: 'KubeError',
+      status: 404,
+    });
+  });
+});
