@@ -6,7 +6,7 @@ import { KubeAccess } from '../adapters/kube/kube-access';
 import { InputError } from '../core/errors';
 import { parseInvestigationInput } from '../core/investigation-request';
 import { investigate } from '../workflow/investigate';
-import { deliver } from './deliver';
+import { printFinding } from './print-finding';
 import type { CliIo } from './io';
 import { INVESTIGATE_USAGE } from './usage';
 
@@ -66,6 +66,6 @@ export async function runInvestigate(argv: readonly string[], io: CliIo): Promis
       progress: (line) => io.stderr.write(`${line}\n`),
     },
   );
-  await deliver(finding, archive, values.json ?? false, io);
+  printFinding(finding, values.json ?? false, io);
   return 0;
 }

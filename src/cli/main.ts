@@ -1,12 +1,15 @@
 import { CustomError, InputError, NotFoundError } from '../core/errors';
 import { processIo, type CliIo } from './io';
-import { ANALYZE_USAGE, INVESTIGATE_USAGE } from './usage';
+import { ANALYZE_USAGE, DEMO_USAGE, INVESTIGATE_USAGE } from './usage';
 
 const USAGE = `usage: aks-snat <command> [options]
 
 commands:
   ${ANALYZE_USAGE}
       Analyse tcptracer and socket-table outputs saved by hand (netstat -ptn, ss -tnp, /proc/net/tcp).
+  ${DEMO_USAGE}
+      Run the whole responder against a simulated AKS cluster (no Azure account needed); writes finding.json,
+      card.json, report.html and the raw evidence under --out (default ./snat-demo).
   ${INVESTIGATE_USAGE}
       Run the whole investigation against a real AKS cluster with your Azure login.
 
@@ -19,6 +22,7 @@ type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
 const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   analyze: async () => (await import('./analyze')).runAnalyze,
   investigate: async () => (await import('./investigate')).runInvestigate,
+  demo: async () => (await import('./demo')).runDemo,
 };
 
 /** One line for the terminal: what is wrong, never a stack trace for the user's own mistakes. */

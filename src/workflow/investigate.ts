@@ -14,6 +14,8 @@ import { parseCrictlPods, type PodSandbox } from '../core/parse-crictl';
 import { parseLsns, type NetNamespace } from '../core/parse-lsns';
 import { findShimSandboxId, parsePstree } from '../core/parse-pstree';
 import { parseSocketTable } from '../core/parse-sockets';
+import { renderCard } from '../core/render-card';
+import { renderHtml } from '../core/render-html';
 import type { SocketReading } from '../core/rank-pods';
 import { maxNodes, portsPerNode } from '../core/snat-budget';
 import { debugPodName, debugPodSpec, TRACE_END_MARKER } from '../adapters/kube/debug-pod';
@@ -188,11 +190,20 @@ export async function investigate(
   }
   if (node === null) {
     const what = 'ip' in request.node ? `InternalIP ${request.node.ip}` : `the name ${request.node.name}`;
-    return failedFinding({
-      cluster: clusterRef,
-      node: askedNode,
-      reason: `no node of cluster ${cluster.name} has ${what}`,
+    const archive = ports.archive({
+      clusterName: cluster.name,
+      node: askedNode.name || askedNode.ip,
+      investigationId: request.investigationId,
     });
+    return archiveFinding(
+      failedFinding({
+        cluster: clusterRef,
+        node: askedNode,
+        reason: `no node of cluster ${cluster.name} has ${what}`,
+        archive: { location: archive.location },
+      }),
+      archive,
+    );
   }
   const found = node;
 
@@ -273,7 +284,14 @@ export async function investigate(
     problems,
     archive: { location: archive.location },
   });
+  return archiveFinding(finding, archive);
+}
+
+/** The finding and its renderings beside the raw evidence, before anything is posted anywhere. */
+async function archiveFinding(finding: Finding, archive: ArchivePort): Promise<Finding> {
   await archive.write('finding.json', `${JSON.stringify(finding, null, 2)}\n`);
+  await archive.write('report.html', renderHtml(finding));
+  await archive.write('card.json', `${JSON.stringify(renderCard(finding), null, 2)}\n`);
   return finding;
 }
 

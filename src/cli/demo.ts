@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { TokenCredential } from '@azure/core-auth';
+import { DirectoryArchive } from '../adapters/archive/directory-archive';
+import { AzureAccess } from '../adapters/azure/azure-access';
+import { KubeAccess } from '../adapters/kube/kube-access';
+import { InputError } from '../core/errors';
+import { MAX_TRACE_SECONDS } from '../core/investigation-request';
+import { parseIp } from '../core/ip-address';
+import { DEFAULT_SCENARIO } from '../sim/default-scenario';
+import { parseScenario, type Scenario } from '../sim/scenario';
+import { SIM_DEBUG_NAMESPACE, startSimCluster } from '../sim/sim-cluster';
+import { investigate } from '../workflow/investigate';
+import { DEFAULT_DEBUG_IMAGE } from './investigate';
+import type { CliIo } from './io';
+import { printFinding } from './print-finding';
+import { DEMO_USAGE } from './usage';
+
+/** What a demo writes into --out, so that a second run replaces the first and nothing else. */
+const DEMO_OUTPUTS = ['finding.json', 'card.json', 'report.html', 'trace.log', 'sockets', 'correlation'];
+
+async function loadScenario(path: string | undefined): Promise<Scenario> {
+  if (path === undefined) return DEFAULT_SCENARIO;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new InputError(`--scenario file not found: ${path}`, { cause: error });
+  }
+  return parseScenario(text);
+}
+
+/** --out may be new, empty, or an earlier demo's output (which is replaced); anything else is refused. */
+async function prepareOut(out: string): Promise<void> {
+  if (!existsSync(out)) return;
+  const entries = readdirSync(out);
+  if (entries.length === 0) return;
+  if (!entries.includes('finding.json') || entries.some((e) => !DEMO_OUTPUTS.includes(e))) {
+    throw new InputError(
+      `--out ${out} holds files that are not an earlier demo's: choose an empty or new folder`,
+    );
+  }
+  await Promise.all(DEMO_OUTPUTS.map((entry) => rm(join(out, entry), { recursive: true, force: true })));
+}
+
+/** The whole responder against the simulated AKS cluster: no Azure account needed. */
+export async function runDemo(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    options: {
+      scenario: { type: 'string' },
+      'node-ip': { type: 'string' },
+      'trace-seconds': { type: 'string' },
+      out: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  if (positionals.length > 0)
+    throw new InputError(`unexpected argument '${positionals[0]}' (usage: ${DEMO_USAGE})`);
+  const scenario = await loadScenario(values.scenario);
+  const seconds = values['trace-seconds'];
+  if (
+    seconds !== undefined &&
+    !(/^\d+$/.test(seconds) && Number(seconds) >= 1 && Number(seconds) <= MAX_TRACE_SECONDS)
+  ) {
+    throw new InputError(
+      `--trace-seconds must be a whole number from 1 to ${MAX_TRACE_SECONDS}, not '${seconds}'`,
+    );
+  }
+  const nodeIp = values['node-ip'];
+  if (nodeIp !== undefined && parseIp(nodeIp) === null)
+    throw new InputError(`--node-ip is not an IP address: '${nodeIp}'`);
+  const out = values.out ?? 'snat-demo';
+  await prepareOut(out);
+
+  io.stderr.write(
+    `starting the simulated cluster ${scenario.cluster.name} (${scenario.nodes.length + scenario.extraNodes} nodes)\n`,
+  );
+  const sim = await startSimCluster(scenario);
+  try {
+    // The simulator's ARM and API servers take one bearer token; the demo's credential hands it out.
+    const credential: TokenCredential = {
+      getToken: () => Promise.resolve({ token: sim.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
+    };
+    const archive = new DirectoryArchive(out);
+    const finding = await investigate(
+      {
+        investigationId: `demo-${randomUUID()}`,
+        clusterId: sim.arm.clusterId,
+        node: { ip: nodeIp ?? sim.alertNodeIp },
+        traceSeconds: seconds === undefined ? scenario.traceSeconds : Number(seconds),
+      },
+      {
+        azure: new AzureAccess({ credential, endpoint: sim.arm.endpoint, tlsOptions: { ca: sim.arm.ca } }),
+        kube: (kubeconfig) => new KubeAccess({ kubeconfig }),
+        archive: () => archive,
+        debugNamespace: SIM_DEBUG_NAMESPACE,
+        debugImage: DEFAULT_DEBUG_IMAGE,
+        progress: (line) => io.stderr.write(`${line}\n`),
+      },
+    );
+    printFinding(finding, values.json ?? false, io);
+    return 0;
+  } finally {
+    await sim.close();
+  }
+}

@@ -1,0 +1,255 @@
+import { randomBytes } from 'node:crypto';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { INVESTIGATION_LABEL, TRACE_END_MARKER } from '../adapters/kube/debug-pod';
+import { IpClassifier } from '../core/classify-ip';
+import { portsPerNode } from '../core/snat-budget';
+import { startSimArmServer, type SimArmServer } from './arm-server';
+import { clusterNodes, type ClusterNode } from './cluster-layout';
+import { startSimKubeApiServer, type SimKubeApiServer } from './kube-api-server';
+import { NodeModel, type SimPod } from './node-model';
+import type { PodRuntime } from './pod-runtime';
+import { parseHostPort, type Scenario } from './scenario';
+
+/** The namespace the responder's debug pods go to, which the demo cluster has ready. */
+export const SIM_DEBUG_NAMESPACE = 'aks-snat-responder';
+
+export interface SimCluster {
+  readonly scenario: Scenario;
+  readonly kube: SimKubeApiServer;
+  readonly arm: SimArmServer;
+  /** The bearer token both servers require (the ARM credential returns it too). */
+  readonly token: string;
+  /** The node the demo's alert names by default: the scenario's first. */
+  readonly alertNodeIp: string;
+  close(): Promise<void>;
+}
+
+function v1Node(node: ClusterNode, created: string): V1Node {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: node.name,
+      creationTimestamp: created as unknown as Date,
+      labels: {
+        'kubernetes.io/hostname': node.name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'kubernetes.azure.com/agentpool': 'nodepool1',
+        'node.kubernetes.io/instance-type': 'Standard_D4ds_v5',
+      },
+    },
+    spec: { podCIDR: `10.244.${node.index % 256}.0/24` },
+    status: {
+      addresses: [
+        { type: 'InternalIP', address: node.ip },
+        { type: 'Hostname', address: node.name },
+      ],
+      conditions: [
+        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+      ],
+      nodeInfo: {
+        architecture: 'amd64',
+        bootID: '',
+        containerRuntimeVersion: 'containerd://1.7.27-1',
+        kernelVersion: '5.15.0-1089-azure',
+        kubeProxyVersion: '',
+        kubeletVersion: 'v1.32.4',
+        machineID: '',
+        operatingSystem: 'linux',
+        osImage: 'Ubuntu 22.04.5 LTS',
+        systemUUID: '',
+      },
+    },
+  };
+}
+
+function v1Pod(pod: SimPod): V1Pod {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      namespace: pod.namespace,
+      name: pod.name,
+      uid: pod.uid,
+      labels: { ...pod.labels },
+      creationTimestamp: pod.createdAt as unknown as Date,
+    },
+    spec: {
+      nodeName: pod.nodeName,
+      hostNetwork: pod.hostNetwork,
+      containers: pod.containers.map((c) => ({ name: c.name, image: c.image, command: [...c.command] })),
+    },
+    status: {
+      phase: 'Running',
+      hostIP: pod.hostIP,
+      podIP: pod.podIP,
+      podIPs: pod.podIPs.map((ip) => ({ ip })),
+      startTime: pod.createdAt as unknown as Date,
+      containerStatuses: pod.containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        imageID: c.imageId,
+        containerID: `containerd://${c.containerId}`,
+        ready: true,
+        restartCount: 0,
+        started: true,
+        state: { running: { startedAt: c.startedAt as unknown as Date } },
+      })),
+    },
+  };
+}
+
+/**
+ * SNAT figures per node for the load balancer's metrics: ports held by ESTABLISHED connections to public
+ * addresses, plus those of the minute's worth of connects that a closed connection keeps for a while.
+ * Demand past the node's allocation shows as failed connections.
+ */
+function snatFigures(scenario: Scenario, nodes: readonly ClusterNode[]) {
+  const classifier = new IpClassifier();
+  const allocated = portsPerNode(scenario.cluster.outbound.allocatedOutboundPorts, nodes.length) ?? 32;
+  const figures = new Map<
+    string,
+    { usedPorts: number; allocatedPorts: number; failedConnections: number; successfulConnections: number }
+  >();
+  for (const node of nodes) {
+    const pods = scenario.nodes.find((n) => n.name === node.name)?.pods ?? [];
+    let demand = 0;
+    let connects = 0;
+    for (const traffic of pods.flatMap((p) => p.traffic)) {
+      const to = parseHostPort(traffic.to);
+      if (to === null || !classifier.isPublic(to.address)) continue;
+      demand += traffic.established + Math.round(traffic.connectsPerSecond * 60);
+      connects += Math.round(traffic.connectsPerSecond * 1800);
+    }
+    const failed = Math.max(0, demand - allocated) * 30;
+    figures.set(node.ip, {
+      usedPorts: Math.min(demand, allocated),
+      allocatedPorts: allocated,
+      failedConnections: failed,
+      successfulConnections: Math.max(0, connects - failed),
+    });
+  }
+  return figures;
+}
+
+async function* playTrace(
+  model: NodeModel,
+  command: readonly string[],
+  signal?: AbortSignal,
+): AsyncIterable<string> {
+  const seconds = Number(/timeout (\d+)s/.exec(command.join(' '))?.[1] ?? '0');
+  const started = Date.now();
+  for (const line of model.traceLines(seconds)) {
+    const due = started + line.atSecond * 1000;
+    if (due > Date.now()) await wait(due - Date.now(), signal);
+    if (signal?.aborted === true) return;
+    yield line.text.endsWith('\n') ? line.text : `${line.text}\n`;
+  }
+  const end = started + seconds * 1000;
+  if (end > Date.now()) await wait(end - Date.now(), signal);
+  yield `${TRACE_END_MARKER}\n`;
+  // `exec sleep`: the pod holds for the correlation commands until it is deleted or its deadline.
+  await wait(Number(/exec sleep (\d+)/.exec(command.join(' '))?.[1] ?? '0') * 1000, signal);
+}
+
+function wait(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted === true) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/**
+ * The whole simulated AKS cluster of a scenario: the Kubernetes API server (nodes, pods, and a node model
+ * behind every scenario node answering the debug pod) and the ARM server (the managed cluster, its
+ * credentials pointing at that API server, the load balancer's SNAT metrics).
+ */
+export async function startSimCluster(
+  scenario: Scenario,
+  options: { readonly kubePort?: number; readonly armPort?: number; readonly startDelayMs?: number } = {},
+): Promise<SimCluster> {
+  const token = randomBytes(24).toString('base64url');
+  const created = new Date(Date.now() - 3 * 86_400_000).toISOString();
+  const nodes = clusterNodes(scenario);
+  const models = new Map(scenario.nodes.map((n) => [n.name, new NodeModel(scenario, n.name)]));
+  const modelOf = (pod: V1Pod): NodeModel | undefined => models.get(pod.spec?.nodeName ?? '');
+
+  const runtime: PodRuntime = {
+    run(pod, container, signal) {
+      const model = modelOf(pod);
+      const command = pod.spec?.containers.find((c) => c.name === container)?.command ?? [];
+      if (model !== undefined && command.join(' ').includes('tcptracer'))
+        return playTrace(model, command, signal);
+      // Anything else a created pod runs: it holds until deleted.
+      return (async function* () {
+        await wait(24 * 3_600_000, signal);
+      })();
+    },
+    exec(pod, container, command) {
+      const model = modelOf(pod);
+      if (model === undefined)
+        return Promise.resolve({
+          stdout: '',
+          stderr: `sim: no node model for ${pod.spec?.nodeName}\n`,
+          exitCode: 1,
+        });
+      if (pod.metadata?.labels?.[INVESTIGATION_LABEL] !== undefined)
+        return Promise.resolve(model.exec(command));
+      return Promise.resolve(
+        model.execInPod(pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', container, command),
+      );
+    },
+  };
+
+  const kube = await startSimKubeApiServer({
+    nodes: nodes.map((n) => v1Node(n, created)),
+    pods: [...models.values()].flatMap((m) => m.pods().map(v1Pod)),
+    namespaces: [SIM_DEBUG_NAMESPACE],
+    runtime,
+    token,
+    tls: true,
+    ...(options.kubePort === undefined ? {} : { port: options.kubePort }),
+    ...(options.startDelayMs === undefined ? {} : { startDelayMs: options.startDelayMs }),
+  });
+  let arm: SimArmServer;
+  try {
+    const outbound = scenario.cluster.outbound;
+    arm = await startSimArmServer(
+      {
+        subscriptionId: scenario.cluster.subscriptionId,
+        resourceGroup: scenario.cluster.resourceGroup,
+        name: scenario.cluster.name,
+        location: scenario.cluster.location,
+        aadEnabled: scenario.cluster.aadEnabled,
+        outbound: {
+          type: 'loadBalancer',
+          managedOutboundIPs: outbound.managedOutboundIPs,
+          allocatedOutboundPorts: outbound.allocatedOutboundPorts,
+          idleTimeoutMinutes: outbound.idleTimeoutMinutes,
+        },
+        nodes: nodes.map((n) => ({ name: n.name, ip: n.ip })),
+        snat: snatFigures(scenario, nodes),
+        kubeconfig: kube.kubeconfig({ contextName: scenario.cluster.name, user: { token } }),
+      },
+      { token, ...(options.armPort === undefined ? {} : { port: options.armPort }) },
+    );
+  } catch (error) {
+    await kube.close();
+    throw error;
+  }
+  return {
+    scenario,
+    kube,
+    arm,
+    token,
+    alertNodeIp: nodes[0]?.ip ?? '',
+    async close() {
+      await Promise.all([kube.close(), arm.close()]);
+    },
+  };
+}
