@@ -153,6 +153,17 @@ async function* playTrace(
   await wait(Number(/exec sleep (\d+)/.exec(command.join(' '))?.[1] ?? '0') * 1000, signal);
 }
 
+function holdUntil(signal?: AbortSignal): AsyncIterable<string> {
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: async () => {
+        await wait(24 * 3_600_000, signal);
+        return { done: true, value: undefined };
+      },
+    }),
+  };
+}
+
 function wait(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted === true) return resolve();
@@ -185,10 +196,8 @@ export async function startSimCluster(
       const command = pod.spec?.containers.find((c) => c.name === container)?.command ?? [];
       if (model !== undefined && command.join(' ').includes('tcptracer'))
         return playTrace(model, command, signal);
-      // Anything else a created pod runs: it holds until deleted.
-      return (async function* () {
-        await wait(24 * 3_600_000, signal);
-      })();
+      // Anything else a created pod runs: it prints nothing and holds until deleted.
+      return holdUntil(signal);
     },
     exec(pod, container, command) {
       const model = modelOf(pod);

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TokenCredential } from '@azure/core-auth';
+import { AzureAccess } from '../../src/adapters/azure/azure-access';
+import { KubeAccess } from '../../src/adapters/kube/kube-access';
+import type { Finding } from '../../src/core/finding';
+import { parseScenario, type Scenario } from '../../src/sim/scenario';
+import { SIM_DEBUG_NAMESPACE, startSimCluster } from '../../src/sim/sim-cluster';
+import { investigate, type ArchivePort } from '../../src/workflow/investigate';
+
+const SCENARIOS = join(__dirname, '..', 'fixtures', 'scenarios');
+
+/** The archive in memory: the test reads back what the workflow archived. */
+class MemoryArchive implements ArchivePort {
+  readonly location = 'memory://archive/';
+  readonly files = new Map<string, string>();
+  write(path: string, content: string): Promise<void> {
+    this.files.set(path, content);
+    return Promise.resolve();
+  }
+}
+
+/** The responder against a simulated cluster, end to end: real SDK and client-node over real sockets. */
+async function run(
+  scenario: Scenario,
+  nodeIp?: string,
+): Promise<{ finding: Finding; archive: MemoryArchive }> {
+  const sim = await startSimCluster(scenario, { startDelayMs: 20 });
+  try {
+    const credential: TokenCredential = {
+      getToken: () => Promise.resolve({ token: sim.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
+    };
+    const archive = new MemoryArchive();
+    const finding = await investigate(
+      {
+        investigationId: 'e2e',
+        clusterId: sim.arm.clusterId,
+        node: { ip: nodeIp ?? sim.alertNodeIp },
+        traceSeconds: 2,
+      },
+      {
+        azure: new AzureAccess({ credential, endpoint: sim.arm.endpoint, tlsOptions: { ca: sim.arm.ca } }),
+        kube: (kubeconfig) => new KubeAccess({ kubeconfig }),
+        archive: () => archive,
+        debugNamespace: SIM_DEBUG_NAMESPACE,
+        debugImage: 'busybox',
+      },
+    );
+    expect(sim.kube.pods().filter((p) => p.metadata?.namespace === SIM_DEBUG_NAMESPACE)).toEqual([]);
+    return { finding, archive };
+  } finally {
+    await sim.close();
+  }
+}
+
+function scenario(file: string): Scenario {
+  return parseScenario(readFileSync(join(SCENARIOS, file), 'utf8'));
+}
+
+function figures(finding: Finding, name: string) {
+  const pod = finding.pods.find((p) => `${p.namespace}/${p.name}` === name);
+  return pod && [pod.established, pod.publicEstablished, pod.tracedConnects, pod.tracedPublicConnects];
+}
+
+describe('the responder against the simulated cluster: every attribution case', () => {
+  it.each([
+    [
+      'hostnetwork-culprit.json',
+      'monitoring/log-forwarder-q8w7e',
+      [155, 150, 54, 50],
+      ['kube-system/kube-proxy-x7k2p', [2, 2, 1, 1]],
+    ],
+    ['private-decoy.json', 'shop/checkout-5d8f7', [120, 120, 30, 30], ['shop/cart-7c9d4', [450, 0, 256, 0]]],
+    [
+      'distroless-culprit.json',
+      'shop/payments-6b9f2',
+      [228, 220, 64, 60],
+      ['shop/cart-7c9d4', [60, 60, 20, 20]],
+    ],
+    [
+      'multi-container-culprit.json',
+      'shop/frontend-8c7d5',
+      [210, 180, 70, 60],
+      ['shop/checkout-5d8f7', [150, 150, 24, 24]],
+    ],
+    ['ipv6-culprit.json', 'data/ingest-6f5b4', [210, 200, 0, 0], ['shop/checkout-5d8f7', [50, 50, 40, 40]]],
+  ] as const)(
+    '%s: %s is the culprit, with exact counts',
+    async (file, culprit, counts, [other, otherCounts]) => {
+      const { finding, archive } = await run(scenario(file));
+      expect(finding.status).toBe('complete');
+      expect(finding.culprit).toEqual({ namespace: culprit.split('/')[0], name: culprit.split('/')[1] });
+      expect(figures(finding, culprit)).toEqual(counts);
+      expect(figures(finding, other)).toEqual(otherCounts);
+      expect([...archive.files.keys()]).toEqual(
+        expect.arrayContaining([
+          'trace.log',
+          'correlation/lsns.json',
+          'correlation/pstree.txt',
+          'finding.json',
+          'report.html',
+          'card.json',
+        ]),
+      );
+    },
+    60_000,
+  );
+
+  it('fails, naming the IP, when the alert names a node the cluster does not have', async () => {
+    const { finding } = await run(scenario('private-decoy.json'), '10.224.0.99');
+    expect(finding.status).toBe('failed');
+    expect(finding.node).toEqual({ name: '', ip: '10.224.0.99' });
+    expect(finding.warnings).toEqual(['no node of cluster aks-demo has InternalIP 10.224.0.99']);
+    expect(finding.culprit).toBeNull();
+  }, 60_000);
+});
