@@ -1,6 +1,6 @@
 import { CustomError, InputError, NotFoundError } from '../core/errors';
 import { processIo, type CliIo } from './io';
-import { ANALYZE_USAGE, DEMO_USAGE, INVESTIGATE_USAGE } from './usage';
+import { ANALYZE_USAGE, DEMO_USAGE, INVESTIGATE_USAGE, SIM_SERVE_USAGE } from './usage';
 
 const USAGE = `usage: aks-snat <command> [options]
 
@@ -12,6 +12,8 @@ commands:
       card.json, report.html and the raw evidence under --out (default ./snat-demo).
   ${INVESTIGATE_USAGE}
       Run the whole investigation against a real AKS cluster with your Azure login.
+  ${SIM_SERVE_USAGE}
+      Serve the simulated Kubernetes and ARM APIs of a scenario until stopped; kubectl works with the kubeconfig.
 
 exit codes: 0 a finding was produced, 1 operational failure, 2 bad usage or input
 `;
@@ -23,6 +25,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   analyze: async () => (await import('./analyze')).runAnalyze,
   investigate: async () => (await import('./investigate')).runInvestigate,
   demo: async () => (await import('./demo')).runDemo,
+  sim: async () => (await import('./sim-serve')).runSimServe,
 };
 
 /** One line for the terminal: what is wrong, never a stack trace for the user's own mistakes. */
