@@ -97,7 +97,7 @@ describe('real kubectl against `aks-snat sim serve`', () => {
       'Tracing TCP established connections. Ctrl-C to end.',
       'TIME(ns)      TYPE         PID    COMM             IP SADDR            DADDR            SPORT  DPORT  NETNS   ',
     ]);
-    expect(log).toMatch(/connect\s+\d+\s+\S.*4  10\.224\.0\.4 /);
+    expect(log).toMatch(/connect\s+\d+\s+\S.*4 {2}10\.224\.0\.4 /);
     await kube.deletePod('aks-snat-responder', name);
   }, 30_000);
 });
