@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 'use strict';
+// V8's code cache on disk (Node >= 22.1): later runs skip compiling client-node's few hundred modules.
+require('node:module').enableCompileCache?.();
 // The CLI is compiled by `npm ci` (the prepare script); this shim only finds it.
 let cli;
 try {

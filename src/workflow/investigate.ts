@@ -14,6 +14,7 @@ import { parseCrictlPods, type PodSandbox } from '../core/parse-crictl';
 import { parseLsns, type NetNamespace } from '../core/parse-lsns';
 import { findShimSandboxId, parsePstree } from '../core/parse-pstree';
 import { parseSocketTable } from '../core/parse-sockets';
+import { splitProcNetTcp } from '../core/split-proc-net-tcp';
 import { renderCard } from '../core/render-card';
 import { renderHtml } from '../core/render-html';
 import type { SocketReading } from '../core/rank-pods';
@@ -96,11 +97,13 @@ export interface InvestigationPorts {
   readonly progress?: (line: string) => void;
   /** How long to wait for the debug pod to start (the image may have to be pulled). */
   readonly startTimeoutMs?: number;
-  /** How many pods' socket tables are read at once. */
+  /** How many socket-reading execs run at once. */
   readonly socketConcurrency?: number;
 }
 
 const DEBUG_CONTAINER = 'debug';
+/** Pods whose socket tables one exec reads: keeps the exec URL (a query parameter a file) short. */
+const SOCKET_BATCH = 50;
 
 function message(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
@@ -171,6 +174,12 @@ export async function investigate(
     });
   }
   const clusterRef = { id: cluster.id, name: cluster.name };
+  // The load balancer's metrics take a while on a large cluster and nothing waits on them before the
+  // finding: ask now, read them after the trace. A failure here only leaves the SNAT figures out.
+  const snatUsage = ports.azure.snatUsage(cluster).then(
+    (usage) => ({ usage }),
+    (error: unknown) => ({ error }),
+  );
 
   progress(
     `cluster ${cluster.name}: looking for node ${'ip' in request.node ? request.node.ip : request.node.name}`,
@@ -206,13 +215,6 @@ export async function investigate(
     );
   }
   const found = node;
-
-  let snat: SnatUsage | null = null;
-  try {
-    snat = snatFigures(cluster, found.nodeCount, (await ports.azure.snatUsage(cluster)).get(found.ip));
-  } catch (error) {
-    problems.push(`SNAT metrics not read: ${message(error)}`);
-  }
 
   const archive = ports.archive({
     clusterName: cluster.name,
@@ -260,7 +262,7 @@ export async function investigate(
       evidence,
       sockets,
       archive,
-      ports.socketConcurrency ?? 16,
+      ports.socketConcurrency ?? 4,
     );
   } catch (error) {
     problems.push(message(error));
@@ -271,6 +273,11 @@ export async function investigate(
       problems.push(`debug pod ${namespace}/${podName} not deleted (the sweeper will): ${message(error)}`);
     }
   }
+
+  const metrics = await snatUsage;
+  let snat: SnatUsage | null = null;
+  if ('usage' in metrics) snat = snatFigures(cluster, found.nodeCount, metrics.usage.get(found.ip));
+  else problems.push(`SNAT metrics not read: ${message(metrics.error)}`);
 
   const finding = buildFinding({
     cluster: clusterRef,
@@ -434,11 +441,13 @@ async function readSockets(
       return { kind: 'failed', reason: message(error) };
     }
   }
-  await mapLimited(pods, concurrency, async (pod) => {
+  // Pods read from /proc go in batches: one exec (one WebSocket) per SOCKET_BATCH pods, not one each.
+  const byProc: { pod: NodePod; pid: number }[] = [];
+  for (const pod of pods) {
     const key = podKey(pod);
     if (pod.hostNetwork) {
       sockets.set(key, await readHost());
-      return;
+      continue;
     }
     const netns = netnsOf.get(key);
     const pid = netns === undefined ? undefined : pidOfNetns.get(netns);
@@ -447,8 +456,34 @@ async function readSockets(
         kind: 'failed',
         reason: 'no process of the pod found on the node (lsns/pstree/crictl)',
       });
-      return;
+    } else {
+      byProc.push({ pod, pid });
     }
-    sockets.set(key, await read(nodeCommands.procNetTcp(pid), `sockets/${pod.namespace}__${pod.name}.txt`));
+  }
+  const batches: (typeof byProc)[] = [];
+  for (let i = 0; i < byProc.length; i += SOCKET_BATCH) batches.push(byProc.slice(i, i + SOCKET_BATCH));
+  await mapLimited(batches, concurrency, async (batch) => {
+    const result = await kube.exec(
+      namespace,
+      name,
+      DEBUG_CONTAINER,
+      nodeCommands.procNetTcpMany(batch.map((b) => b.pid)),
+    );
+    const tables = result.exitCode === 0 ? splitProcNetTcp(result.stdout, batch.length) : null;
+    for (const [index, { pod, pid }] of batch.entries()) {
+      const file = `sockets/${pod.namespace}__${pod.name}.txt`;
+      const table = tables?.[index];
+      if (table === undefined) {
+        // The batch did not line up (a process exited, say): this pod on its own.
+        sockets.set(podKey(pod), await read(nodeCommands.procNetTcp(pid), file));
+        continue;
+      }
+      await archive.write(file, table);
+      try {
+        sockets.set(podKey(pod), { kind: 'read', table: parseSocketTable(table) });
+      } catch (error) {
+        sockets.set(podKey(pod), { kind: 'failed', reason: message(error) });
+      }
+    }
   });
 }

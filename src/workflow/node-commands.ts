@@ -22,6 +22,11 @@ export const nodeCommands = {
     `/proc/${pidArg(pid)}/net/tcp`,
     `/proc/${pidArg(pid)}/net/tcp6`,
   ],
+  /** Several pods' tables in one exec (one WebSocket instead of many): split with splitProcNetTcp. */
+  procNetTcpMany: (pids: readonly number[]): string[] => [
+    'cat',
+    ...pids.flatMap((pid) => [`/proc/${pidArg(pid)}/net/tcp`, `/proc/${pidArg(pid)}/net/tcp6`]),
+  ],
   /** The host netns with owning PIDs: how hostNetwork pods' sockets are told from kubelet's. */
   ssWithPids: (pid: number): string[] => ['nsenter', '-t', pidArg(pid), '-n', 'ss', '-tnp'],
 } as const;

@@ -1,9 +1,14 @@
 import { ContainerServiceClient, type ManagedCluster } from '@azure/arm-containerservice';
 import type { TokenCredential } from '@azure/core-auth';
-import { DefaultAzureCredential } from '@azure/identity';
 import { NotFoundError } from '../../core/errors';
 import { toAksCluster, type AksCluster } from './aks-cluster';
-import { clientOptions, silentLogger, type AzureAdapterOptions, type AzureLogger } from './azure-options';
+import {
+  clientOptions,
+  silentLogger,
+  type AzureAdapterOptions,
+  type AzureLogger,
+  defaultCredential,
+} from './azure-options';
 import { AzureAuthError, AzureError, azureCall } from './errors';
 import { AKS_TOKEN_SCOPE, withBearerToken } from './kubeconfig-token';
 import { MANAGED_CLUSTER_TYPE, parseResourceId } from './resource-id';
@@ -33,7 +38,7 @@ export class AksAccess {
   private readonly clients = new Map<string, ContainerServiceClient>();
 
   constructor({
-    credential = new DefaultAzureCredential(),
+    credential = defaultCredential(),
     logger = silentLogger,
     ...rest
   }: AzureAdapterOptions = {}) {

@@ -1,8 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { DefaultAzureCredential } from '@azure/identity';
 import type { AzurePort, ClusterInfo, NodeSnat } from '../../workflow/investigate';
 import { AksAccess, type AksCluster } from './aks-access';
-import type { AzureAdapterOptions } from './azure-options';
+import { defaultCredential, type AzureAdapterOptions } from './azure-options';
 import { SnatMetrics } from './snat-metrics';
 
 /** The AKS cluster as the workflow sees it, plus what the adapters need to come back to it. */
@@ -21,7 +20,7 @@ export class AzureAccess implements AzurePort {
   private readonly metrics: SnatMetrics;
 
   constructor({
-    credential = new DefaultAzureCredential(),
+    credential = defaultCredential(),
     ...rest
   }: AzureAdapterOptions & { credential?: TokenCredential } = {}) {
     this.aks = new AksAccess({ credential, ...rest });

@@ -28,3 +28,13 @@ export function clientOptions(options: AzureAdapterOptions): ContainerServiceCli
     ...(options.tlsOptions === undefined ? {} : { tlsOptions: options.tlsOptions }),
   };
 }
+
+/**
+ * DefaultAzureCredential, loaded only when no credential is given: @azure/identity (MSAL) takes a fifth of
+ * a second to load, which the demo and the tests, which bring their own credential, need not pay.
+ */
+export function defaultCredential(): TokenCredential {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, on purpose
+  const identity = require('@azure/identity') as typeof import('@azure/identity');
+  return new identity.DefaultAzureCredential();
+}

@@ -1,6 +1,11 @@
 import { MonitorClient, type Response as MetricsResponse } from '@azure/arm-monitor';
-import { DefaultAzureCredential } from '@azure/identity';
-import { clientOptions, silentLogger, type AzureAdapterOptions, type AzureLogger } from './azure-options';
+import {
+  clientOptions,
+  silentLogger,
+  type AzureAdapterOptions,
+  type AzureLogger,
+  defaultCredential,
+} from './azure-options';
 import { InputError } from '../../core/errors';
 import { azureCall } from './errors';
 import { LOAD_BALANCER_TYPE, parseResourceId } from './resource-id';
@@ -89,7 +94,7 @@ export class SnatMetrics {
   private readonly now: () => Date;
 
   constructor({
-    credential = new DefaultAzureCredential(),
+    credential = defaultCredential(),
     logger = silentLogger,
     now = () => new Date(),
     ...rest
