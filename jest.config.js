@@ -13,6 +13,8 @@ module.exports = {
   ],
   // Jest's sandbox lacks Symbol.dispose, which undici (client-node's HTTP client) needs.
   setupFiles: ['<rootDir>/test/helpers/symbol-dispose.ts'],
+  // Servers, kubectl and a cold ts-jest cache (CI) make some tests slow to start on two cores.
+  testTimeout: 30_000,
   // Jest's default of one worker per core leaves nothing for the servers that later suites start.
   maxWorkers: 2,
 };
