@@ -5,16 +5,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { TokenCredential } from '@azure/core-auth';
 import { DirectoryArchive } from '../adapters/archive/directory-archive';
-import { AzureAccess } from '../adapters/azure/azure-access';
-import { KubeAccess } from '../adapters/kube/kube-access';
 import { InputError } from '../core/errors';
 import { MAX_TRACE_SECONDS } from '../core/investigation-request';
 import { parseIp } from '../core/ip-address';
 import { DEFAULT_SCENARIO } from '../sim/default-scenario';
 import { parseScenario, type Scenario } from '../sim/scenario';
-import { SIM_DEBUG_NAMESPACE, startSimCluster } from '../sim/sim-cluster';
-import { investigate } from '../workflow/investigate';
-import { DEFAULT_DEBUG_IMAGE } from './investigate';
+import { startSimClusterThread } from '../sim/sim-cluster-thread';
 import type { CliIo } from './io';
 import { printFinding } from './print-finding';
 import { DEMO_USAGE } from './usage';
@@ -81,7 +77,17 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
   io.stderr.write(
     `starting the simulated cluster ${scenario.cluster.name} (${scenario.nodes.length + scenario.extraNodes} nodes)\n`,
   );
-  const sim = await startSimCluster(scenario);
+  // The cluster boots in its own thread while this one loads the Azure SDK and client-node.
+  const simStarting = startSimClusterThread(scenario);
+  const [{ AzureAccess }, { KubeAccess }, { investigate }, { DEFAULT_DEBUG_IMAGE }, { SIM_DEBUG_NAMESPACE }] =
+    await Promise.all([
+      import('../adapters/azure/azure-access'),
+      import('../adapters/kube/kube-access'),
+      import('../workflow/investigate'),
+      import('./investigate'),
+      import('../sim/sim-namespace'),
+    ]);
+  const sim = await simStarting;
   try {
     // The simulator's ARM and API servers take one bearer token; the demo's credential hands it out.
     const credential: TokenCredential = {
@@ -91,12 +97,12 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
     const finding = await investigate(
       {
         investigationId: `demo-${randomUUID()}`,
-        clusterId: sim.arm.clusterId,
+        clusterId: sim.clusterId,
         node: { ip: nodeIp ?? sim.alertNodeIp },
         traceSeconds: seconds === undefined ? scenario.traceSeconds : Number(seconds),
       },
       {
-        azure: new AzureAccess({ credential, endpoint: sim.arm.endpoint, tlsOptions: { ca: sim.arm.ca } }),
+        azure: new AzureAccess({ credential, endpoint: sim.armEndpoint, tlsOptions: { ca: sim.armCa } }),
         kube: (kubeconfig) => new KubeAccess({ kubeconfig }),
         archive: () => archive,
         debugNamespace: SIM_DEBUG_NAMESPACE,

@@ -10,8 +10,9 @@ import { NodeModel, type SimPod } from './node-model';
 import type { PodRuntime } from './pod-runtime';
 import { parseHostPort, type Scenario } from './scenario';
 
-/** The namespace the responder's debug pods go to, which the demo cluster has ready. */
-export const SIM_DEBUG_NAMESPACE = 'aks-snat-responder';
+import { SIM_DEBUG_NAMESPACE } from './sim-namespace';
+
+export { SIM_DEBUG_NAMESPACE };
 
 export interface SimCluster {
   readonly scenario: Scenario;

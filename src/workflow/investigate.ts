@@ -174,12 +174,6 @@ export async function investigate(
     });
   }
   const clusterRef = { id: cluster.id, name: cluster.name };
-  // The load balancer's metrics take a while on a large cluster and nothing waits on them before the
-  // finding: ask now, read them after the trace. A failure here only leaves the SNAT figures out.
-  const snatUsage = ports.azure.snatUsage(cluster).then(
-    (usage) => ({ usage }),
-    (error: unknown) => ({ error }),
-  );
 
   progress(
     `cluster ${cluster.name}: looking for node ${'ip' in request.node ? request.node.ip : request.node.name}`,
@@ -227,6 +221,15 @@ export async function investigate(
   let evidence: NodeEvidence = NO_NODE_EVIDENCE;
   let pods: NodePod[] = [];
   const sockets = new Map<string, SocketReading>();
+  // The load balancer's metrics take a while on a large cluster and nothing needs them before the finding:
+  // they are asked for once the debug pod is on its way, and read while the trace runs. A failure here
+  // only leaves the SNAT figures out.
+  let snatUsage: Promise<{ usage: ReadonlyMap<string, NodeSnat> } | { error: unknown }> | null = null;
+  const askSnatUsage = () =>
+    (snatUsage ??= ports.azure.snatUsage(cluster).then(
+      (usage) => ({ usage }),
+      (error: unknown) => ({ error }),
+    ));
   try {
     pods = await kube.podsOnNode(found.name);
     progress(`node ${found.name} (${found.ip}): ${pods.length} pods; starting the debug pod`);
@@ -239,6 +242,7 @@ export async function investigate(
         traceSeconds: request.traceSeconds,
       }),
     );
+    void askSnatUsage();
     await waitUntilRunning(kube, namespace, podName, ports.startTimeoutMs ?? 120_000);
 
     const rawTrace: Buffer[] = [];
@@ -274,7 +278,7 @@ export async function investigate(
     }
   }
 
-  const metrics = await snatUsage;
+  const metrics = await askSnatUsage();
   let snat: SnatUsage | null = null;
   if ('usage' in metrics) snat = snatFigures(cluster, found.nodeCount, metrics.usage.get(found.ip));
   else problems.push(`SNAT metrics not read: ${message(metrics.error)}`);
