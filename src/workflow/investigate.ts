@@ -339,6 +339,7 @@ async function collectTrace(
   let bytes = 0;
   let lastReport = 0;
   let tail = Buffer.alloc(0);
+  progress(`tracing 0/${traceSeconds} s: tcptracer -t4v on the node`);
   await kube.followLog(namespace, name, DEBUG_CONTAINER, (chunk) => {
     // The marker may straddle chunks: look for it in what is new plus the end of what came before.
     const window = Buffer.concat([tail, chunk]);

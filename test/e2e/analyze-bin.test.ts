@@ -75,4 +75,28 @@ describe('bin/aks-snat.js (compiled)', () => {
       onePass.sources.map(({ processes: _p, ...source }) => ({ ...source, pod: null })),
     );
   }, 60_000);
+
+  it('demo: the compiled responder against the simulated cluster (in its own thread) writes the finding and its sinks', () => {
+    const out = join(dir, 'demo');
+    const result = aksSnat('demo', '--trace-seconds', '1', '--out', out, '--json');
+    expect(result.stderr).toContain('tracing');
+    expect(result.status).toBe(0);
+    const finding = JSON.parse(result.stdout) as Finding;
+    expect(finding.status).toBe('complete');
+    expect(finding.culprit).toEqual({ namespace: 'shop', name: 'checkout-5d8f7' });
+    expect(JSON.parse(readFileSync(join(out, 'finding.json'), 'utf8'))).toEqual(finding);
+    expect(JSON.parse(readFileSync(join(out, 'card.json'), 'utf8'))).toMatchObject({
+      type: 'AdaptiveCard',
+      version: '1.5',
+    });
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('shop/checkout-5d8f7');
+    expect(readFileSync(join(out, 'trace.log'), 'utf8').split('\n')[0]).toBe(
+      'Tracing TCP established connections. Ctrl-C to end.',
+    );
+    // A second run replaces the first; a folder of other files is refused, and nothing in it is touched.
+    expect(aksSnat('demo', '--trace-seconds', '1', '--out', out, '--json').status).toBe(0);
+    expect(aksSnat('demo', '--out', dir).stderr).toBe(
+      `aks-snat demo: --out ${dir} holds files that are not an earlier demo's: choose an empty or new folder\n`,
+    );
+  }, 60_000);
 });
