@@ -1,8 +1,8 @@
+import { localhostCertificate } from './localhost-certificate';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { generate } from 'selfsigned';
 import { simArmIds, type SimArmCluster, type SimArmIds } from './arm-cluster';
 import { loadBalancerMetrics } from './arm-metrics';
 import { credentialResultsJson, loadBalancerJson, managedClusterJson, userKubeconfig } from './arm-resources';
@@ -155,27 +155,6 @@ function send(response: ServerResponse, answer: Answer): void {
   response.end(body);
 }
 
-/** A self-signed certificate for 127.0.0.1: the Azure SDK sends bearer tokens over HTTPS only. */
-async function certificate(): Promise<{ key: string; cert: string }> {
-  const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
-    keyType: 'ec',
-    algorithm: 'sha256',
-    extensions: [
-      { name: 'basicConstraints', cA: false, critical: true },
-      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
-      { name: 'extKeyUsage', serverAuth: true },
-      {
-        name: 'subjectAltName',
-        altNames: [
-          { type: 7, ip: '127.0.0.1' },
-          { type: 2, value: 'localhost' },
-        ],
-      },
-    ],
-  });
-  return { key: pems.private, cert: pems.cert };
-}
-
 /**
  * A simulated Azure Resource Manager for one AKS cluster: the managed cluster (get, list by subscription
  * and by resource group, listClusterUserCredential), its `kubernetes` load balancer and that load
@@ -186,7 +165,7 @@ export async function startSimArmServer(
   options: SimArmServerOptions = {},
 ): Promise<SimArmServer> {
   const ids = simArmIds(cluster);
-  const { key, cert } = await certificate();
+  const { key, cert } = await localhostCertificate();
   const server: Server = createServer({ key, cert }, (request, response) => {
     request.resume();
     request.on('end', () => {

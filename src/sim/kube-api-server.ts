@@ -13,7 +13,7 @@ import { PodLifecycle } from './kube-pod-lifecycle';
 import { normalizeExistingPod } from './kube-pod-status';
 import { KubeStore } from './kube-store';
 import { unauthorized } from './kube-status';
-import { localhostCertificate } from './kube-tls';
+import { localhostCertificate } from './localhost-certificate';
 import type { PodRuntime } from './pod-runtime';
 
 export type { ExecResult, PodRuntime } from './pod-runtime';

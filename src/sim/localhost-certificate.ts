@@ -1,8 +1,8 @@
 import { generate } from 'selfsigned';
 
 /**
- * A self-signed certificate for 127.0.0.1, made at start. kubectl (client-go) sends a kubeconfig's
- * bearer token only over TLS, so a simulator that requires one must serve HTTPS for kubectl to use it.
+ * A self-signed certificate for 127.0.0.1, made at start, for both simulated servers: the Azure SDK sends
+ * bearer tokens over HTTPS only, and so does kubectl (client-go) with a kubeconfig's token.
  */
 export async function localhostCertificate(): Promise<{ key: string; cert: string }> {
   const pems = await generate([{ name: 'commonName', value: '127.0.0.1' }], {
