@@ -39,12 +39,17 @@ export function renderHtml(finding: Finding): string {
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#1b1b1b}
 h1{font-size:1.4em} .status{color:#555} .culprit td{background:#fde7e9;font-weight:600}
 table{border-collapse:collapse;margin:1em 0} th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}
-td:nth-child(n+3):not(:last-child){text-align:right} pre{background:#f6f6f6;padding:1em;overflow:auto}
+td:nth-child(n+3):not(:last-child){text-align:right} pre{background:#f6f6f6;padding:1em;white-space:pre-wrap}
 </style></head><body>
 <h1>${escape(title)}</h1>
 <p class="status">Status: ${escape(finding.status)}</p>
 <p><strong>Culprit:</strong> ${culprit === undefined ? 'none found' : escape(`${culprit.namespace}/${culprit.name}`)}</p>
 ${culprit === undefined ? '' : `<ul>${culprit.evidence.map((e) => `<li>${escape(e)}</li>`).join('')}</ul>`}
+${
+  finding.snat === null
+    ? ''
+    : `<p><strong>SNAT ports:</strong> ${escape(`${finding.snat.usedPorts} used of ${finding.snat.allocatedPorts} allocated, ${finding.snat.failedConnections} failed connections`)}</p>`
+}
 <table><thead><tr>${['#', 'Pod', 'Public EST', 'EST', 'Public connects', 'Connects', 'Top public destination'].map((h) => cell(h, 'th')).join('')}</tr></thead>
 <tbody>
 ${rows}

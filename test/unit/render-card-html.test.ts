@@ -76,5 +76,8 @@ describe('renderHtml', () => {
     expect(html).toContain('checkout-0&lt;script&gt;');
     expect(html).not.toContain('checkout-0<script>');
     expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain(
+      '<p><strong>SNAT ports:</strong> 1000 used of 1024 allocated, 12 failed connections</p>',
+    );
   });
 });
