@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { TraceSummary } from '../core/aggregate-trace';
 import { buildFinding, podsFromSocketTables } from '../core/build-finding';
@@ -95,8 +95,14 @@ async function readTrace(path: string, privateCidrs: readonly Cidr[]): Promise<T
 
 /** A trace with no events is still a trace if tcptracer's banner or header is there (a quiet node). */
 async function looksLikeTracerOutput(path: string): Promise<boolean> {
-  const head = (await readFile(path, 'utf8')).slice(0, 4096);
-  return /Tracing TCP established connections|\bSADDR\b.*\bDADDR\b/.test(head);
+  const file = await open(path, 'r');
+  try {
+    const { buffer, bytesRead } = await file.read(Buffer.alloc(4096), 0, 4096, 0);
+    const head = buffer.toString('utf8', 0, bytesRead);
+    return /Tracing TCP established connections|\bSADDR\b.*\bDADDR\b/.test(head);
+  } finally {
+    await file.close();
+  }
 }
 
 async function readSocketFile(pod: PodRef, file: string): Promise<SocketTable> {

@@ -82,12 +82,7 @@ export interface SnatUsage {
 }
 
 export type RecommendationId =
-  | 'connection-pooling'
-  | 'private-link'
-  | 'more-outbound-ports'
-  | 'more-outbound-ips'
-  | 'nat-gateway'
-  | 'investigate-lost-samples';
+  'connection-pooling' | 'private-link' | 'more-outbound-ports' | 'more-outbound-ips' | 'nat-gateway';
 
 export interface Recommendation {
   readonly id: RecommendationId;

@@ -257,7 +257,7 @@ export async function investigate(
     );
     await archive.write('trace.log', Buffer.concat(rawTrace).toString('utf8'));
 
-    evidence = await correlate(kube, namespace, podName, archive, trace, problems);
+    evidence = await correlate(kube, namespace, podName, archive, problems);
     await readSockets(
       kube,
       namespace,
@@ -369,7 +369,6 @@ async function correlate(
   namespace: string,
   name: string,
   archive: ArchivePort,
-  trace: TraceSummary,
   problems: string[],
 ): Promise<NodeEvidence> {
   const run = async (file: string, command: string[]): Promise<string | null> => {
@@ -396,12 +395,9 @@ async function correlate(
     if (crictl !== null) sandboxes = parseCrictlPods(crictl);
     if (pstree !== null) {
       const tree = parsePstree(pstree);
-      const pids = new Set<number>([
-        ...namespaces.map((ns) => ns.pid),
-        ...trace.sources.flatMap((s) => s.processes.map((p) => p.pid)),
-        ...tree.map((n) => n.pid),
-      ]);
-      for (const pid of pids) pidSandboxes.set(pid, findShimSandboxId(tree, pid));
+      // Every process of the node: lsns's and the trace's PIDs are among them, and one outside the tree
+      // (exited since) has no shim to find.
+      for (const node of tree) pidSandboxes.set(node.pid, findShimSandboxId(tree, node.pid));
     }
   } catch (error) {
     problems.push(`correlation output not understood: ${message(error)}`);

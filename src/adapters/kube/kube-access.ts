@@ -59,8 +59,20 @@ export class KubeAccess {
     this.core = this.config.makeApiClient(CoreV1Api);
   }
 
-  /** The node whose InternalIP is `ip` (the alert's BackendIPAddress), reading the node list a page at a time. */
-  async findNodeByIp(ip: string): Promise<{ name: string; ip: string; nodeCount: number } | null> {
+  /** The node whose InternalIP is `ip` (the alert's BackendIPAddress), with the cluster's node count. */
+  findNodeByIp(ip: string): Promise<{ name: string; ip: string; nodeCount: number } | null> {
+    return this.findNode((_name, ips) => (ips.includes(ip) ? ip : null));
+  }
+
+  /** The node called `name`, with its InternalIP and the cluster's node count; null when there is none. */
+  findNodeByName(name: string): Promise<{ name: string; ip: string; nodeCount: number } | null> {
+    return this.findNode((nodeName, ips) => (nodeName === name ? (ips[0] ?? null) : null));
+  }
+
+  /** Reads the node list a page at a time; `match` gives the IP of the node sought, null for others. */
+  private async findNode(
+    match: (name: string, internalIps: readonly string[]) => string | null,
+  ): Promise<{ name: string; ip: string; nodeCount: number } | null> {
     let found: { name: string; ip: string } | null = null;
     let nodeCount = 0;
     let token: string | undefined;
@@ -68,25 +80,13 @@ export class KubeAccess {
       const page = await call('listing nodes', () => this.core.listNode({ limit: PAGE, _continue: token }));
       nodeCount += page.items.length;
       for (const node of page.items) {
-        const internal = node.status?.addresses?.find((a) => a.type === 'InternalIP' && a.address === ip);
-        if (internal !== undefined && found === null) found = { name: node.metadata?.name ?? '', ip };
+        const name = node.metadata?.name ?? '';
+        const ips = (node.status?.addresses ?? [])
+          .filter((a) => a.type === 'InternalIP')
+          .map((a) => a.address);
+        const sought: string | null = found === null ? match(name, ips) : null;
+        if (sought !== null) found = { name, ip: sought };
       }
-      token = page.metadata?._continue || undefined;
-    } while (token !== undefined);
-    return found === null ? null : { ...found, nodeCount };
-  }
-
-  /** The node called `name`, with its InternalIP; null when there is none. */
-  async findNodeByName(name: string): Promise<{ name: string; ip: string; nodeCount: number } | null> {
-    let nodeCount = 0;
-    let found: { name: string; ip: string } | null = null;
-    let token: string | undefined;
-    do {
-      const page = await call('listing nodes', () => this.core.listNode({ limit: PAGE, _continue: token }));
-      nodeCount += page.items.length;
-      const node = page.items.find((n) => n.metadata?.name === name);
-      const ip = node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-      if (node !== undefined && ip !== undefined) found = { name, ip };
       token = page.metadata?._continue || undefined;
     } while (token !== undefined);
     return found === null ? null : { ...found, nodeCount };
@@ -142,17 +142,6 @@ export class KubeAccess {
       if (statusOf(error) === 404) return;
       throw new KubeError(`deleting pod ${namespace}/${name} failed`, statusOf(error), { cause: error });
     }
-  }
-
-  /** Pods carrying all of `labels` in `namespace` (the sweeper's view). */
-  async listPods(namespace: string, labels: Readonly<Record<string, string>>): Promise<V1Pod[]> {
-    const labelSelector = Object.entries(labels)
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
-    const list = await call('listing responder pods', () =>
-      this.core.listNamespacedPod({ namespace, labelSelector }),
-    );
-    return list.items;
   }
 
   /**
