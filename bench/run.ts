@@ -104,14 +104,23 @@ function benchScale(runs: number): string {
   return `1000 nodes, 250 pods on the node: demo overhead beyond the ${traceSeconds} s trace ${median(overheads).toFixed(2)} s (median of ${runs})`;
 }
 
+/** `npm run bench` runs both; `npm run bench -- analyze` or `-- scale` only one. */
 function main(): void {
+  const only = process.argv[2];
+  if (only !== undefined && only !== 'analyze' && only !== 'scale') {
+    throw new Error(`unknown bench '${only}': analyze or scale`);
+  }
   if (!existsSync(TIME)) throw new Error(`${TIME} is needed for peak memory: apt-get install -y time`);
   mkdirSync(OUT, { recursive: true });
   const rows: string[] = [];
-  for (const [events, runs] of [
-    [1_000_000, 9],
-    [5_000_000, 3],
-  ] as const) {
+  const sizes =
+    only === 'scale'
+      ? []
+      : ([
+          [1_000_000, 9],
+          [5_000_000, 3],
+        ] as const);
+  for (const [events, runs] of sizes) {
     const { analyze, pipeline } = benchOne(events, runs);
     const a = median(analyze.map((r) => r.seconds));
     const p = median(pipeline.map((r) => r.seconds));
@@ -123,8 +132,10 @@ function main(): void {
     );
     process.stderr.write(`${rows[rows.length - 1]}\n`);
   }
-  rows.push(benchScale(3));
-  process.stderr.write(`${rows[rows.length - 1]}\n`);
+  if (only !== 'analyze') {
+    rows.push(benchScale(3));
+    process.stderr.write(`${rows[rows.length - 1]}\n`);
+  }
   process.stdout.write(`\nnode ${process.version}; median wall time, largest peak RSS\n${rows.join('\n')}\n`);
 }
 

@@ -79,16 +79,22 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
   );
   // The cluster boots in its own thread while this one loads the Azure SDK and client-node.
   const simStarting = startSimClusterThread(scenario);
-  const [{ AzureAccess }, { KubeAccess }, { investigate }, { DEFAULT_DEBUG_IMAGE }, { SIM_DEBUG_NAMESPACE }] =
-    await Promise.all([
-      import('../adapters/azure/azure-access'),
-      import('../adapters/kube/kube-access'),
-      import('../workflow/investigate'),
-      import('./investigate'),
-      import('../sim/sim-namespace'),
-    ]);
+  const modules = Promise.all([
+    import('../adapters/azure/azure-access'),
+    import('../adapters/kube/kube-access'),
+    import('../workflow/local-driver'),
+    import('./investigate'),
+    import('../sim/sim-namespace'),
+  ]);
   const sim = await simStarting;
   try {
+    const [
+      { AzureAccess },
+      { KubeAccess },
+      { investigate },
+      { DEFAULT_DEBUG_IMAGE },
+      { SIM_DEBUG_NAMESPACE },
+    ] = await modules;
     // The simulator's ARM and API servers take one bearer token; the demo's credential hands it out.
     const credential: TokenCredential = {
       getToken: () => Promise.resolve({ token: sim.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
@@ -97,9 +103,10 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
     const finding = await investigate(
       {
         investigationId: `demo-${randomUUID()}`,
-        clusterId: sim.clusterId,
+        cluster: { clusterId: sim.clusterId },
         node: { ip: nodeIp ?? sim.alertNodeIp },
         traceSeconds: seconds === undefined ? scenario.traceSeconds : Number(seconds),
+        requestedAt: new Date().toISOString(),
       },
       {
         azure: new AzureAccess({ credential, endpoint: sim.armEndpoint, tlsOptions: { ca: sim.armCa } }),

@@ -5,7 +5,7 @@ import { AzureAccess } from '../adapters/azure/azure-access';
 import { KubeAccess } from '../adapters/kube/kube-access';
 import { InputError } from '../core/errors';
 import { parseInvestigationInput } from '../core/investigation-request';
-import { investigate } from '../workflow/investigate';
+import { investigate } from '../workflow/local-driver';
 import { printFinding } from './print-finding';
 import type { CliIo } from './io';
 import { INVESTIGATE_USAGE } from './usage';
@@ -53,9 +53,10 @@ export async function runInvestigate(argv: readonly string[], io: CliIo): Promis
   const finding = await investigate(
     {
       investigationId: `cli-${randomUUID()}`,
-      clusterId: input.clusterResourceId,
+      cluster: { clusterId: input.clusterResourceId },
       node: input.nodeIp !== undefined ? { ip: input.nodeIp } : { name: input.nodeName ?? '' },
       traceSeconds: input.traceSeconds,
+      requestedAt: new Date().toISOString(),
     },
     {
       azure: new AzureAccess(),

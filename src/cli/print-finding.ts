@@ -9,9 +9,4 @@ export function printFinding(finding: Finding, json: boolean, io: CliIo): void {
     return;
   }
   io.stdout.write(renderText(finding));
-  if (finding.archive !== null) {
-    io.stdout.write(
-      `\nfinding.json, card.json, report.html and the raw evidence: ${finding.archive.location}\n`,
-    );
-  }
 }

@@ -24,6 +24,32 @@ export interface NodeEvidence {
 
 export const NO_NODE_EVIDENCE: NodeEvidence = { netnsPods: new Map(), pidPods: new Map(), hostNetns: null };
 
+/** NodeEvidence as plain data, for passing between the investigation's steps. */
+export interface NodeEvidenceJson {
+  readonly netnsPods: readonly { readonly netns: number; readonly pod: PodRef }[];
+  readonly pidPods: readonly { readonly pid: number; readonly pod: PodRef }[];
+  readonly hostNetns: number | null;
+}
+
+/** The evidence as plain data; with `pids`, only those PIDs' owners are kept (the trace's, say). */
+export function evidenceToJson(evidence: NodeEvidence, pids?: ReadonlySet<number>): NodeEvidenceJson {
+  return {
+    netnsPods: [...evidence.netnsPods].map(([netns, pod]) => ({ netns, pod })),
+    pidPods: [...evidence.pidPods]
+      .filter(([pid]) => pids === undefined || pids.has(pid))
+      .map(([pid, pod]) => ({ pid, pod })),
+    hostNetns: evidence.hostNetns,
+  };
+}
+
+export function evidenceFromJson(json: NodeEvidenceJson): NodeEvidence {
+  return {
+    netnsPods: new Map(json.netnsPods.map(({ netns, pod }) => [netns, pod])),
+    pidPods: new Map(json.pidPods.map(({ pid, pod }) => [pid, pod])),
+    hostNetns: json.hostNetns,
+  };
+}
+
 export function podKey(pod: PodRef): string {
   return `${pod.namespace}/${pod.name}`;
 }

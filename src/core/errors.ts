@@ -14,3 +14,10 @@ export class InputError extends CustomError {}
 
 /** Something named in the input does not exist (a file, a node, a cluster). */
 export class NotFoundError extends CustomError {}
+
+/** One line for a finding's warnings or a log: the error's message and its cause's, if it has one. */
+export function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `${text}${cause}`.split('\n')[0] ?? text;
+}

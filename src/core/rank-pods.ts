@@ -1,29 +1,44 @@
 import { compareText, rankDestinations, type Destination } from './aggregate-trace';
 import type { IpClassifier } from './classify-ip';
 import { podKey, type NodeEvidence, type NodePod, type TraceAttribution } from './correlate';
-import type { PodDestination, RankedPod } from './finding';
+import type { PodDestination, PodRef, RankedPod } from './finding';
 import { formatEndpoint } from './ip-address';
 import type { SocketEntry, SocketTable } from './parse-sockets';
 
 /** How many destinations each pod keeps in the finding. */
 export const POD_TOP_DESTINATIONS = 5;
 
-/** A pod's socket table, or why it could not be read (the pod is then ranked on the trace alone). */
+/**
+ * A pod's socket table, already counted (plain data: what the investigation's steps pass on), or why it
+ * could not be read (the pod is then ranked on the trace alone). `analyze` passes whole tables.
+ */
 export type SocketReading =
   | { readonly kind: 'read'; readonly table: SocketTable }
+  | { readonly kind: 'counted'; readonly counts: SocketCounts }
   | { readonly kind: 'failed'; readonly reason: string };
+
+export interface EstablishedTo {
+  readonly daddr: string;
+  readonly dport: number;
+  readonly public: boolean;
+  readonly established: number;
+}
 
 export interface SocketCounts {
   readonly established: number;
   readonly publicEstablished: number;
-  /** ESTABLISHED sockets per remote address and port. */
-  readonly byDestination: ReadonlyMap<
-    string,
-    { daddr: string; dport: number; public: boolean; established: number }
-  >;
+  /**
+   * ESTABLISHED sockets per remote address and port, public first, then most sockets. Only those that can
+   * still reach a pod's top destinations are kept: the first POD_TOP_DESTINATIONS and whatever ties with
+   * the last of them, at most KEPT_DESTINATIONS in all.
+   */
+  readonly destinations: readonly EstablishedTo[];
   /** Sockets left out because no process of the pod owns them (hostNetwork pods only). */
   readonly notOwned: number;
 }
+
+/** A bound on ties kept in SocketCounts.destinations (a pod with thousands of one-socket destinations). */
+export const KEPT_DESTINATIONS = 64;
 
 /**
  * Counts ESTABLISHED sockets, the runbook's `netstat -ptn | grep -i established`. A hostNetwork pod's
@@ -38,10 +53,7 @@ export function countEstablished(
   let established = 0;
   let publicEstablished = 0;
   let notOwned = 0;
-  const byDestination = new Map<
-    string,
-    { daddr: string; dport: number; public: boolean; established: number }
-  >();
+  const byDestination = new Map<string, { -readonly [K in keyof EstablishedTo]: EstablishedTo[K] }>();
   const publicByAddress = new Map<string, boolean>();
   for (const socket of sockets) {
     if (socket.state !== 'ESTABLISHED') continue;
@@ -69,7 +81,57 @@ export function countEstablished(
       known.established++;
     }
   }
-  return { established, publicEstablished, byDestination, notOwned };
+  return {
+    established,
+    publicEstablished,
+    destinations: keptDestinations([...byDestination.values()]),
+    notOwned,
+  };
+}
+
+/**
+ * The destinations that can still be among a pod's top ones once the trace's are merged in: merging adds
+ * connects, which only break ties of (public, established).
+ */
+function keptDestinations(all: EstablishedTo[]): EstablishedTo[] {
+  all.sort(
+    (a, b) =>
+      Number(b.public) - Number(a.public) ||
+      b.established - a.established ||
+      compareText(a.daddr, b.daddr) ||
+      a.dport - b.dport,
+  );
+  const last = all[POD_TOP_DESTINATIONS - 1];
+  if (last === undefined) return all;
+  let end = POD_TOP_DESTINATIONS;
+  while (
+    end < all.length &&
+    end < KEPT_DESTINATIONS &&
+    all[end]?.public === last.public &&
+    all[end]?.established === last.established
+  )
+    end++;
+  return all.slice(0, end);
+}
+
+/**
+ * A pod's socket table counted where it was read, so that only the counts travel on. A hostNetwork pod's
+ * table is the node's: `pidPods` says which sockets are its own.
+ */
+export function countPodSockets(
+  pod: NodePod,
+  table: SocketTable,
+  pidPods: ReadonlyMap<number, PodRef>,
+  classifier: IpClassifier,
+): SocketCounts {
+  const key = podKey(pod);
+  const owns = pod.hostNetwork
+    ? (socket: SocketEntry) => {
+        const owner = socket.pid === null ? undefined : pidPods.get(socket.pid);
+        return owner !== undefined && podKey(owner) === key;
+      }
+    : null;
+  return countEstablished(table.sockets, classifier, owns);
 }
 
 export interface RankingContext {
@@ -105,14 +167,12 @@ export function rankPods(
 
 function describePod(pod: NodePod, reading: SocketReading | undefined, context: RankingContext): RankedPod {
   const key = podKey(pod);
-  const owns = pod.hostNetwork
-    ? (socket: SocketEntry) => {
-        const owner = socket.pid === null ? undefined : context.evidence.pidPods.get(socket.pid);
-        return owner !== undefined && podKey(owner) === key;
-      }
-    : null;
   const counts =
-    reading?.kind === 'read' ? countEstablished(reading.table.sockets, context.classifier, owns) : null;
+    reading?.kind === 'read'
+      ? countPodSockets(pod, reading.table, context.evidence.pidPods, context.classifier)
+      : reading?.kind === 'counted'
+        ? reading.counts
+        : null;
 
   const traffic = context.attribution?.podTraffic.get(key);
   const traced: Destination[] = [];
@@ -158,7 +218,7 @@ function mergeDestinations(counts: SocketCounts | null, traced: readonly Destina
     string,
     { daddr: string; dport: number; connects: number; established: number; public: boolean }
   >();
-  for (const [key, d] of counts?.byDestination ?? []) merged.set(key, { ...d, connects: 0 });
+  for (const d of counts?.destinations ?? []) merged.set(`${d.daddr} ${d.dport}`, { ...d, connects: 0 });
   for (const d of traced) {
     const key = `${d.daddr} ${d.dport}`;
     const known = merged.get(key);

@@ -117,6 +117,7 @@ export function renderText(finding: Finding): string {
   if (finding.warnings.length > 0) {
     out.push('', 'Warnings:', ...finding.warnings.map((w) => `  - ${w}`));
   }
-  if (finding.archive !== null) out.push('', `Evidence: ${finding.archive.location}`);
+  if (finding.archive !== null)
+    out.push('', `Evidence (finding.json, report.html, card.json, raw outputs): ${finding.archive.location}`);
   return `${out.join('\n')}\n`;
 }

@@ -6,7 +6,8 @@ import { KubeAccess } from '../../src/adapters/kube/kube-access';
 import type { Finding } from '../../src/core/finding';
 import { parseScenario, type Scenario } from '../../src/sim/scenario';
 import { SIM_DEBUG_NAMESPACE, startSimCluster } from '../../src/sim/sim-cluster';
-import { investigate, type ArchivePort } from '../../src/workflow/investigate';
+import { investigate } from '../../src/workflow/local-driver';
+import type { ArchivePort } from '../../src/workflow/ports';
 
 const SCENARIOS = join(__dirname, '..', 'fixtures', 'scenarios');
 
@@ -34,9 +35,10 @@ async function run(
     const finding = await investigate(
       {
         investigationId: 'e2e',
-        clusterId: sim.arm.clusterId,
+        cluster: { clusterId: sim.arm.clusterId },
         node: { ip: nodeIp ?? sim.alertNodeIp },
         traceSeconds: 2,
+        requestedAt: new Date().toISOString(),
       },
       {
         azure: new AzureAccess({ credential, endpoint: sim.arm.endpoint, tlsOptions: { ca: sim.arm.ca } }),

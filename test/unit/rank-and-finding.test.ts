@@ -9,7 +9,12 @@ import {
 } from '../../src/core/correlate';
 import { parseLsns } from '../../src/core/parse-lsns';
 import type { SocketEntry, SocketTable } from '../../src/core/parse-sockets';
-import type { SocketReading } from '../../src/core/rank-pods';
+import {
+  countEstablished,
+  countPodSockets,
+  KEPT_DESTINATIONS,
+  type SocketReading,
+} from '../../src/core/rank-pods';
 import { sample } from '../helpers/samples';
 
 const classifier = new IpClassifier();
@@ -368,6 +373,56 @@ describe('podsFromSocketTables (analyze, no API server)', () => {
       ]),
     ).toEqual([
       { namespace: 'shop', name: 'checkout', ips: ['::ffff:10.244.1.7', '10.244.1.7'], hostNetwork: false },
+    ]);
+  });
+});
+
+describe('socket tables counted where they are read (the investigation passes counts on)', () => {
+  it('ranks exactly as from the whole tables, hostNetwork ownership included', () => {
+    const counted = new Map<string, SocketReading>(
+      [...sockets].map(([key, reading]) => {
+        const pod = pods.find((p) => `${p.namespace}/${p.name}` === key);
+        if (reading.kind !== 'read' || pod === undefined) return [key, reading];
+        return [
+          key,
+          { kind: 'counted', counts: countPodSockets(pod, reading.table, evidence.pidPods, classifier) },
+        ];
+      }),
+    );
+    const again = buildFinding({
+      cluster: finding.cluster,
+      node: NODE,
+      trace,
+      pods,
+      sockets: counted,
+      evidence,
+      snat: null,
+      classifier,
+    });
+    expect(again).toEqual(finding);
+  });
+
+  it('keeps the top destinations and whatever ties with the last of them, within a bound', () => {
+    const many = [
+      ...repeat(9, socket('20.50.2.10', 443, 7)),
+      ...Array.from({ length: 100 }, (_, i) => socket(`20.50.3.${i}`, 443, 7)),
+      ...repeat(50, socket('10.0.0.5', 5432, 7)),
+    ];
+    const counts = countEstablished(many, classifier);
+    expect([counts.established, counts.publicEstablished]).toEqual([159, 109]);
+    expect(counts.destinations).toHaveLength(KEPT_DESTINATIONS);
+    expect(counts.destinations.slice(0, 3)).toEqual([
+      { daddr: '20.50.2.10', dport: 443, public: true, established: 9 },
+      { daddr: '20.50.3.0', dport: 443, public: true, established: 1 },
+      { daddr: '20.50.3.1', dport: 443, public: true, established: 1 },
+    ]);
+    const few = countEstablished(
+      [...repeat(3, socket('20.50.2.10', 443, 7)), ...repeat(2, socket('10.0.0.5', 5432, 7))],
+      classifier,
+    );
+    expect(few.destinations).toEqual([
+      { daddr: '20.50.2.10', dport: 443, public: true, established: 3 },
+      { daddr: '10.0.0.5', dport: 5432, public: false, established: 2 },
     ]);
   });
 });

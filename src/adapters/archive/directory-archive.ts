@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
-import type { ArchivePort } from '../../workflow/investigate';
+import type { ArchivePort } from '../../workflow/ports';
 
 /**
  * The archive on a local disk, for `aks-snat demo` and `investigate` (`--out DIR`): the same relative

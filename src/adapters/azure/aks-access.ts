@@ -1,6 +1,7 @@
 import { ContainerServiceClient, type ManagedCluster } from '@azure/arm-containerservice';
 import type { TokenCredential } from '@azure/core-auth';
 import { NotFoundError } from '../../core/errors';
+import type { ClusterRef } from '../../workflow/ports';
 import { toAksCluster, type AksCluster } from './aks-cluster';
 import {
   clientOptions,
@@ -14,13 +15,6 @@ import { AKS_TOKEN_SCOPE, withBearerToken } from './kubeconfig-token';
 import { MANAGED_CLUSTER_TYPE, parseResourceId } from './resource-id';
 
 export type { AksCluster, AksOutbound } from './aks-cluster';
-
-/**
- * Which cluster: its resource ID (a rerun request), or the node resource group its load balancer lives in
- * (an alert, whose target is the `kubernetes` load balancer there).
- */
-export type ClusterRef =
-  { readonly clusterId: string } | { readonly subscriptionId: string; readonly nodeResourceGroup: string };
 
 /** The cluster fields kubeconfig() needs; an AksCluster has them. */
 export type ClusterCoordinates = Pick<AksCluster, 'subscriptionId' | 'resourceGroup' | 'name' | 'aadEnabled'>;

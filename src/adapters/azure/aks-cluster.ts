@@ -1,30 +1,13 @@
 import type { ContainerServiceNetworkProfile, ManagedCluster } from '@azure/arm-containerservice';
+import type { ClusterInfo } from '../../workflow/ports';
 import { AzureError } from './errors';
 import { MANAGED_CLUSTER_TYPE, parseResourceId } from './resource-id';
 
 /** How the cluster's nodes reach the internet, and with how many SNAT ports. */
-export interface AksOutbound {
-  /** `loadBalancer`, `managedNATGateway`, `userAssignedNATGateway`, `userDefinedRouting`, `none`, ... */
-  readonly type: string;
-  /** IPv4 outbound IPs in effect (for a NAT gateway, its IPs). */
-  readonly outboundIps: number;
-  /** Ports per node; 0 means Azure chooses from its default table. */
-  readonly allocatedOutboundPorts: number;
-  readonly idleTimeoutMinutes: number;
-}
+export type AksOutbound = ClusterInfo['outbound'];
 
 /** The managed cluster as the investigation needs it. Holds no credential. */
-export interface AksCluster {
-  readonly id: string;
-  readonly name: string;
-  readonly resourceGroup: string;
-  readonly subscriptionId: string;
-  readonly nodeResourceGroup: string;
-  /** Entra ID (managed AAD) integration: user credentials need a token from the credential. */
-  readonly aadEnabled: boolean;
-  readonly outbound: AksOutbound;
-  readonly nodeCount: number;
-}
+export type AksCluster = ClusterInfo;
 
 /** Azure's defaults when the profile leaves them out (one managed IP, 30 minutes; NAT gateway 4). */
 const LB_IDLE_TIMEOUT_DEFAULT = 30;

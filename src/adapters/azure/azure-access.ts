@@ -1,13 +1,8 @@
 import type { TokenCredential } from '@azure/core-auth';
-import type { AzurePort, ClusterInfo, NodeSnat } from '../../workflow/investigate';
+import type { AzurePort, ClusterInfo, ClusterRef, NodeSnat } from '../../workflow/ports';
 import { AksAccess, type AksCluster } from './aks-access';
 import { defaultCredential, type AzureAdapterOptions } from './azure-options';
 import { SnatMetrics } from './snat-metrics';
-
-/** The AKS cluster as the workflow sees it, plus what the adapters need to come back to it. */
-interface AzureCluster extends ClusterInfo {
-  readonly aks: AksCluster;
-}
 
 /** The `kubernetes` load balancer AKS keeps in the node resource group: where the SNAT metrics are. */
 export function loadBalancerId(cluster: Pick<AksCluster, 'subscriptionId' | 'nodeResourceGroup'>): string {
@@ -27,24 +22,16 @@ export class AzureAccess implements AzurePort {
     this.metrics = new SnatMetrics({ credential, ...rest });
   }
 
-  async findCluster(clusterId: string): Promise<AzureCluster> {
-    const aks = await this.aks.findCluster({ clusterId });
-    return {
-      id: aks.id,
-      name: aks.name,
-      nodeResourceGroup: aks.nodeResourceGroup,
-      outbound: aks.outbound,
-      aks,
-    };
+  findCluster(ref: ClusterRef): Promise<AksCluster> {
+    return this.aks.findCluster(ref);
   }
 
   kubeconfig(cluster: ClusterInfo): Promise<string> {
-    return this.aks.kubeconfig((cluster as AzureCluster).aks);
+    return this.aks.kubeconfig(cluster);
   }
 
   async snatUsage(cluster: ClusterInfo): Promise<ReadonlyMap<string, NodeSnat>> {
-    const aks = (cluster as AzureCluster).aks;
-    const usage = await this.metrics.usage(loadBalancerId(aks), { nodeCount: aks.nodeCount });
+    const usage = await this.metrics.usage(loadBalancerId(cluster), { nodeCount: cluster.nodeCount });
     return new Map(usage.map(({ ip, ...figures }) => [ip, figures]));
   }
 }

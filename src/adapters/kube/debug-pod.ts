@@ -12,6 +12,8 @@ export const INVESTIGATION_LABEL = 'aks-snat.io/investigation';
 export const TRACE_END_MARKER = '--- aks-snat: trace done ---';
 /** How long the pod stays up after the trace for the correlation and socket commands. */
 export const EXEC_WINDOW_SECONDS = 300;
+/** The debug pod's one container: the trace's log and the execs go there. */
+export const DEBUG_CONTAINER = 'debug';
 
 export interface DebugPodOptions {
   readonly investigationId: string;
@@ -74,7 +76,7 @@ export function debugPodSpec(options: DebugPodOptions): V1Pod {
       tolerations: [{ operator: 'Exists' }],
       containers: [
         {
-          name: 'debug',
+          name: DEBUG_CONTAINER,
           image: options.image,
           imagePullPolicy: 'IfNotPresent',
           command: tracerCommand(options.traceSeconds),

@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import type { Finding } from '../core/finding';
+import { renderCard } from '../core/render-card';
+import { renderHtml } from '../core/render-html';
+import { archiveFolderSchema, defineActivity } from './activity';
+
+const findingSchema = z.custom<Finding>(
+  (value) =>
+    typeof value === 'object' && value !== null && (value as { schemaVersion?: unknown }).schemaVersion === 1,
+  'not a Finding (schemaVersion 1)',
+);
+
+/**
+ * The finding and its renderings (report.html, card.json) beside the raw evidence, before anything is
+ * posted anywhere. The archived finding names its own folder.
+ */
+export const archiveFinding = defineActivity({
+  name: 'archiveFinding',
+  input: z.object({ finding: findingSchema, archiveFolder: archiveFolderSchema }),
+  run: async ({ finding, archiveFolder }, ports): Promise<{ readonly location: string }> => {
+    const archive = ports.archive(archiveFolder);
+    const archived: Finding = { ...finding, archive: { location: archive.location } };
+    await archive.write('finding.json', `${JSON.stringify(archived, null, 2)}\n`);
+    await archive.write('report.html', renderHtml(archived));
+    await archive.write('card.json', `${JSON.stringify(renderCard(archived), null, 2)}\n`);
+    return { location: archive.location };
+  },
+});

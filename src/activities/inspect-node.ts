@@ -1,0 +1,260 @@
+import { z } from 'zod';
+import type { IpClassifier } from '../core/classify-ip';
+import {
+  evidenceToJson,
+  podKey,
+  resolveNodeEvidence,
+  type NodeEvidence,
+  type NodeEvidenceJson,
+  type NodePod,
+} from '../core/correlate';
+import { oneLine } from '../core/errors';
+import type { PodRef } from '../core/finding';
+import { parseCrictlPods, type PodSandbox } from '../core/parse-crictl';
+import { parseLsns, type NetNamespace } from '../core/parse-lsns';
+import { findShimSandboxId, parsePstree } from '../core/parse-pstree';
+import { parseSocketTable } from '../core/parse-sockets';
+import { countPodSockets, type SocketReading } from '../core/rank-pods';
+import { splitProcNetTcp } from '../core/split-proc-net-tcp';
+import { DEBUG_CONTAINER, debugPodName } from '../adapters/kube/debug-pod';
+import { nodeCommands } from '../workflow/node-commands';
+import type { ArchivePort, KubePort } from '../workflow/ports';
+import {
+  archiveFolderSchema,
+  classifierFor,
+  clusterInfoSchema,
+  defineActivity,
+  investigationIdSchema,
+  kubeFor,
+  nodePodSchema,
+  privateCidrsSchema,
+} from './activity';
+
+/** Pods whose socket tables one exec reads: keeps the exec URL (a query parameter a file) short. */
+const SOCKET_BATCH = 50;
+
+export interface NodeInspection {
+  /**
+   * Who owns each netns, and which processes belong to hostNetwork pods: the trace's connects from the
+   * host netns are split by PID. Other PIDs are not needed (their pods have a netns of their own).
+   */
+  readonly evidence: NodeEvidenceJson;
+  /** Every pod's ESTABLISHED sockets, counted here: the tables themselves go to the archive only. */
+  readonly sockets: readonly { readonly pod: PodRef; readonly reading: SocketReading }[];
+  readonly problems: readonly string[];
+}
+
+/**
+ * The runbook's correlation (lsns -> pstree -> crictl) and every pod's socket table, read through the
+ * debug pod from the host side. Raw outputs go to the archive; counts and the evidence come back.
+ */
+export const inspectNode = defineActivity({
+  name: 'inspectNode',
+  input: z.object({
+    cluster: clusterInfoSchema,
+    investigationId: investigationIdSchema,
+    pods: z.array(nodePodSchema).max(5000).readonly(),
+    archiveFolder: archiveFolderSchema,
+    privateCidrs: privateCidrsSchema,
+  }),
+  run: async (input, ports): Promise<NodeInspection> => {
+    const kube = await kubeFor(ports, input.cluster);
+    const debug: DebugPod = {
+      kube,
+      namespace: ports.debugNamespace,
+      name: debugPodName(input.investigationId),
+      archive: ports.archive(input.archiveFolder),
+    };
+    const problems: string[] = [];
+    const evidence = await correlate(debug, problems);
+    const sockets = await readSockets(
+      debug,
+      input.pods,
+      evidence,
+      classifierFor(input.privateCidrs),
+      ports.socketConcurrency ?? 4,
+    );
+    return {
+      evidence: evidenceToJson(evidence, hostNetworkPids(evidence, input.pods)),
+      sockets: input.pods.map((pod) => ({
+        pod: { namespace: pod.namespace, name: pod.name },
+        reading: sockets.get(podKey(pod)) ?? { kind: 'failed', reason: 'not read' },
+      })),
+      problems,
+    };
+  },
+});
+
+function hostNetworkPids(evidence: NodeEvidence, pods: readonly NodePod[]): Set<number> {
+  const hostNetwork = new Set(pods.filter((pod) => pod.hostNetwork).map(podKey));
+  const pids = new Set<number>();
+  for (const [pid, pod] of evidence.pidPods) if (hostNetwork.has(podKey(pod))) pids.add(pid);
+  return pids;
+}
+
+interface DebugPod {
+  readonly kube: KubePort;
+  readonly namespace: string;
+  readonly name: string;
+  readonly archive: ArchivePort;
+}
+
+function execIn(debug: DebugPod, command: readonly string[]) {
+  return debug.kube.exec(debug.namespace, debug.name, DEBUG_CONTAINER, command);
+}
+
+/** lsns -> pstree -> crictl, as the runbook walks them, for every netns and every process on the node. */
+async function correlate(debug: DebugPod, problems: string[]): Promise<NodeEvidence> {
+  const run = async (file: string, command: string[]): Promise<string | null> => {
+    const result = await execIn(debug, command);
+    await debug.archive.write(`correlation/${file}`, result.stdout);
+    if (result.exitCode !== 0) {
+      problems.push(
+        `${command.slice(command.indexOf('--') + 1).join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}`,
+      );
+      return null;
+    }
+    return result.stdout;
+  };
+  const [lsns, pstree, crictl] = await Promise.all([
+    run('lsns.json', nodeCommands.lsns()),
+    run('pstree.txt', nodeCommands.pstree()),
+    run('crictl-pods.json', nodeCommands.crictlPods()),
+  ]);
+  let namespaces: NetNamespace[] = [];
+  let sandboxes: PodSandbox[] = [];
+  const pidSandboxes = new Map<number, string | null>();
+  try {
+    if (lsns !== null) namespaces = parseLsns(lsns);
+    if (crictl !== null) sandboxes = parseCrictlPods(crictl);
+    if (pstree !== null) {
+      const tree = parsePstree(pstree);
+      // Every process of the node: lsns's and the trace's PIDs are among them, and one outside the tree
+      // (exited since) has no shim to find.
+      for (const node of tree) pidSandboxes.set(node.pid, findShimSandboxId(tree, node.pid));
+    }
+  } catch (error) {
+    problems.push(`correlation output not understood: ${oneLine(error)}`);
+  }
+  return resolveNodeEvidence({ namespaces, pidSandboxes, sandboxes });
+}
+
+/**
+ * Every pod's socket table, read from the host side: /proc/<pid>/net/tcp{,6} of a process in the pod's
+ * netns, or for hostNetwork pods `ss -tnp` in the host netns (their sockets are told apart by PID).
+ */
+async function readSockets(
+  debug: DebugPod,
+  pods: readonly NodePod[],
+  evidence: NodeEvidence,
+  classifier: IpClassifier,
+  concurrency: number,
+): Promise<Map<string, SocketReading>> {
+  const sockets = new Map<string, SocketReading>();
+  const count = (pod: NodePod, text: string): SocketReading => {
+    try {
+      return {
+        kind: 'counted',
+        counts: countPodSockets(pod, parseSocketTable(text), evidence.pidPods, classifier),
+      };
+    } catch (error) {
+      return { kind: 'failed', reason: oneLine(error) };
+    }
+  };
+  const netnsOf = new Map<string, number>();
+  for (const [netns, pod] of evidence.netnsPods) netnsOf.set(podKey(pod), netns);
+  const pidOfNetns = new Map<number, number>();
+  for (const [pid, pod] of evidence.pidPods) {
+    const netns = netnsOf.get(podKey(pod));
+    if (netns !== undefined && !pidOfNetns.has(netns)) pidOfNetns.set(netns, pid);
+  }
+  const read = async (command: string[], file: string): Promise<{ text: string } | { reason: string }> => {
+    const result = await execIn(debug, command);
+    await debug.archive.write(file, result.stdout);
+    return result.exitCode === 0
+      ? { text: result.stdout }
+      : { reason: `${command.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}` };
+  };
+  const hostPods: NodePod[] = [];
+  // Pods read from /proc go in batches: one exec (one WebSocket) per SOCKET_BATCH pods, not one each.
+  const byProc: { pod: NodePod; pid: number }[] = [];
+  for (const pod of pods) {
+    const key = podKey(pod);
+    if (pod.hostNetwork) {
+      hostPods.push(pod);
+      continue;
+    }
+    const netns = netnsOf.get(key);
+    const pid = netns === undefined ? undefined : pidOfNetns.get(netns);
+    if (pid === undefined) {
+      sockets.set(key, {
+        kind: 'failed',
+        reason: 'no process of the pod found on the node (lsns/pstree/crictl)',
+      });
+    } else {
+      byProc.push({ pod, pid });
+    }
+  }
+  const batches: (typeof byProc)[] = [];
+  for (let i = 0; i < byProc.length; i += SOCKET_BATCH) batches.push(byProc.slice(i, i + SOCKET_BATCH));
+  // hostNetwork pods share one table, the node's, read alongside the batches.
+  const readHost = async () => {
+    if (hostPods.length === 0) return;
+    const host = await read(nodeCommands.ssWithPids(1), 'sockets/host-netns.txt');
+    for (const pod of hostPods) {
+      sockets.set(
+        podKey(pod),
+        'text' in host ? count(pod, host.text) : { kind: 'failed', reason: host.reason },
+      );
+    }
+  };
+  const readBatches = mapLimited(batches, concurrency, async (batch) => {
+    const result = await execIn(debug, nodeCommands.procNetTcpMany(batch.map((b) => b.pid)));
+    const tables = result.exitCode === 0 ? splitProcNetTcp(result.stdout, batch.length) : null;
+    const writes: Promise<void>[] = [];
+    const misfits: typeof batch = [];
+    for (const [index, entry] of batch.entries()) {
+      const table = tables?.[index];
+      if (table === undefined) {
+        misfits.push(entry);
+        continue;
+      }
+      sockets.set(podKey(entry.pod), count(entry.pod, table));
+      // Archived without waiting on each other: 50 files one after another cost more than the exec.
+      writes.push(debug.archive.write(socketFile(entry.pod), table));
+    }
+    // The batch did not line up (a process exited, say): these pods one by one.
+    for (const { pod, pid } of misfits) {
+      const single = await read(nodeCommands.procNetTcp(pid), socketFile(pod));
+      sockets.set(
+        podKey(pod),
+        'text' in single ? count(pod, single.text) : { kind: 'failed', reason: single.reason },
+      );
+    }
+    await Promise.all(writes);
+  });
+  await Promise.all([readHost(), readBatches]);
+  return sockets;
+}
+
+function socketFile(pod: PodRef): string {
+  return `sockets/${pod.namespace}__${pod.name}.txt`;
+}
+
+/** At most `limit` of `items` at once, results in order. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  run: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await run(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

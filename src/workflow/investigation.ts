@@ -1,0 +1,180 @@
+import type { TraceSummary } from '../core/aggregate-trace';
+import { buildFinding, failedFinding } from '../core/build-finding';
+import { IpClassifier, parseCidr } from '../core/classify-ip';
+import { evidenceFromJson, NO_NODE_EVIDENCE, podKey, type NodePod } from '../core/correlate';
+import { oneLine } from '../core/errors';
+import type { Finding, SnatUsage } from '../core/finding';
+import type { SocketReading } from '../core/rank-pods';
+import { maxNodes, portsPerNode } from '../core/snat-budget';
+import type { NodeInspection } from '../activities/inspect-node';
+import type { SnatReading } from '../activities/snat-usage';
+import { all, call, status, step, timer, type Flow } from './instructions';
+import type { ClusterInfo, ClusterRef, FoundNode, NodeSnat } from './ports';
+
+/** What the investigation is asked: validated before it gets here (alert, HTTP request or CLI flags). */
+export interface InvestigationRequest {
+  /** Names the debug pod and the archive folder: the same ID is the same investigation. */
+  readonly investigationId: string;
+  readonly cluster: ClusterRef;
+  readonly node: { readonly ip: string } | { readonly name: string };
+  readonly traceSeconds: number;
+  /** CIDRs that do not use SNAT beyond the built-in ones (VNet, peered VNets, pod and service CIDRs). */
+  readonly privateCidrs?: readonly string[];
+  /** When it was asked (ISO 8601): the archive folder's time stamp, the same on every replay. */
+  readonly requestedAt: string;
+}
+
+/** `<cluster name>/<node name or ip>/<UTC yyyyMMddTHHmmssZ>-<investigation id>` (DESIGN.md section 4). */
+export function archiveFolder(request: InvestigationRequest, clusterName: string, node: string): string {
+  const at = new Date(request.requestedAt);
+  if (Number.isNaN(at.getTime())) throw new RangeError(`requestedAt is not a time: ${request.requestedAt}`);
+  const stamp = at.toISOString().replace(/[-:]|\.\d+/g, '');
+  return `${clusterName}/${node}/${stamp}-${request.investigationId}`;
+}
+
+function describeCluster(ref: ClusterRef): string {
+  return 'clusterId' in ref
+    ? ref.clusterId
+    : `with node resource group ${ref.nodeResourceGroup} (subscription ${ref.subscriptionId})`;
+}
+
+function snatFigures(cluster: ClusterInfo, nodeCount: number, usage: NodeSnat | null): SnatUsage {
+  const ports = portsPerNode(cluster.outbound.allocatedOutboundPorts, nodeCount);
+  return {
+    allocatedPorts: usage?.allocatedPorts ?? ports ?? 0,
+    usedPorts: usage?.usedPorts ?? 0,
+    failedConnections: usage?.failedConnections ?? 0,
+    portsPerNode: ports,
+    outboundIps: cluster.outbound.outboundIps,
+    maxNodes: ports === null ? null : maxNodes(cluster.outbound.outboundIps, ports),
+    nodeCount,
+  };
+}
+
+/**
+ * The runbook, done by the program (DESIGN.md section 3), written once for both drivers: cluster, node,
+ * debug pod; during the trace window the SNAT usage, the correlation and every pod's sockets; the trace,
+ * cleanup, ranking, archive. A step that fails for a reason in the world makes the finding partial or failed, and
+ * the debug pod is deleted whatever happens.
+ */
+export function* investigation(request: InvestigationRequest): Flow<Finding> {
+  const asked = request.node;
+  const askedNode = 'ip' in asked ? { name: '', ip: asked.ip } : { name: asked.name, ip: '' };
+  const privateCidrs = [...(request.privateCidrs ?? [])];
+
+  let cluster: ClusterInfo;
+  try {
+    cluster = yield* call('resolveCluster', { cluster: request.cluster });
+  } catch (error) {
+    return failedFinding({
+      cluster: null,
+      node: askedNode,
+      reason: `cluster ${describeCluster(request.cluster)}: ${oneLine(error)}`,
+    });
+  }
+  const clusterRef = { id: cluster.id, name: cluster.name };
+
+  yield* status(`cluster ${cluster.name}: looking for node ${'ip' in asked ? asked.ip : asked.name}`);
+  let node: FoundNode | null;
+  try {
+    node = yield* call('findNode', { cluster, node: asked });
+  } catch (error) {
+    return failedFinding({
+      cluster: clusterRef,
+      node: askedNode,
+      reason: `listing nodes: ${oneLine(error)}`,
+    });
+  }
+  if (node === null) {
+    const what = 'ip' in asked ? `InternalIP ${asked.ip}` : `the name ${asked.name}`;
+    const failed = failedFinding({
+      cluster: clusterRef,
+      node: askedNode,
+      reason: `no node of cluster ${cluster.name} has ${what}`,
+    });
+    return yield* archived(failed, archiveFolder(request, cluster.name, askedNode.name || askedNode.ip));
+  }
+
+  const folder = archiveFolder(request, cluster.name, node.name);
+  const { investigationId, traceSeconds } = request;
+  const problems: string[] = [];
+  let pods: NodePod[] = [];
+  let trace: TraceSummary | null = null;
+  let inspection: NodeInspection | null = null;
+  let snat: SnatReading | null = null;
+  try {
+    yield* status(`node ${node.name} (${node.ip}): starting the debug pod`);
+    const started = yield* call('startTrace', {
+      cluster,
+      nodeName: node.name,
+      investigationId,
+      traceSeconds,
+    });
+    pods = started.pods;
+    if (started.problem !== null) throw new Error(started.problem);
+    yield* status(`node ${node.name}: ${pods.length} pods; tracing for ${traceSeconds} s`);
+    // While tcptracer runs: the load balancer's metrics, and the correlation and every pod's socket table
+    // (a snapshot from inside the window the trace covers, taken while the traced processes are alive).
+    try {
+      const [snatRead, inspected] = yield* all(
+        step('snatUsage', { cluster, nodeIp: node.ip }),
+        step('inspectNode', { cluster, investigationId, pods, archiveFolder: folder, privateCidrs }),
+        timer(traceSeconds, 'tracing'),
+      );
+      snat = snatRead;
+      inspection = inspected;
+      problems.push(...inspected.problems);
+    } catch (error) {
+      problems.push(`node not inspected: ${oneLine(error)}`);
+    }
+    const collected = yield* call('collectTrace', {
+      cluster,
+      investigationId,
+      traceSeconds,
+      archiveFolder: folder,
+      privateCidrs,
+    });
+    trace = collected.trace;
+    if (collected.problem !== null) problems.push(collected.problem);
+  } catch (error) {
+    problems.push(oneLine(error));
+  } finally {
+    try {
+      yield* call('deleteDebugPod', { cluster, investigationId });
+    } catch (error) {
+      problems.push(`debug pod of ${investigationId} not deleted (the sweeper will): ${oneLine(error)}`);
+    }
+  }
+
+  snat ??= yield* call('snatUsage', { cluster, nodeIp: node.ip });
+  if ('problem' in snat) problems.push(`SNAT metrics not read: ${snat.problem}`);
+  const sockets = new Map<string, SocketReading>(
+    (inspection?.sockets ?? []).map(({ pod, reading }) => [podKey(pod), reading]),
+  );
+  const finding = buildFinding({
+    cluster: clusterRef,
+    node: { name: node.name, ip: node.ip },
+    trace,
+    pods,
+    sockets,
+    evidence: inspection === null ? NO_NODE_EVIDENCE : evidenceFromJson(inspection.evidence),
+    snat: 'usage' in snat ? snatFigures(cluster, node.nodeCount, snat.usage) : null,
+    classifier: new IpClassifier(privateCidrs.map(parseCidr)),
+    problems,
+  });
+  return yield* archived(finding, folder);
+}
+
+/** The finding archived (finding.json, report.html, card.json), naming where; or saying that it is not. */
+function* archived(finding: Finding, folder: string): Flow<Finding> {
+  try {
+    const { location } = yield* call('archiveFinding', { finding, archiveFolder: folder });
+    return { ...finding, archive: { location } };
+  } catch (error) {
+    return {
+      ...finding,
+      status: finding.status === 'complete' ? 'partial' : finding.status,
+      warnings: [...finding.warnings, `finding not archived: ${oneLine(error)}`],
+    };
+  }
+}

@@ -1,0 +1,94 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import type { NodePod } from '../core/correlate';
+
+/** Which cluster: its resource ID (a rerun), or the node resource group its load balancer is in (an alert). */
+export type ClusterRef =
+  { readonly clusterId: string } | { readonly subscriptionId: string; readonly nodeResourceGroup: string };
+
+/** The managed cluster as the investigation needs it: plain data, no credential. */
+export interface ClusterInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly resourceGroup: string;
+  readonly subscriptionId: string;
+  readonly nodeResourceGroup: string;
+  /** Entra ID (managed AAD) integration: user credentials need a token from the credential. */
+  readonly aadEnabled: boolean;
+  readonly outbound: {
+    /** `loadBalancer`, `managedNATGateway`, `userAssignedNATGateway`, `userDefinedRouting`, `none`, ... */
+    readonly type: string;
+    readonly outboundIps: number;
+    /** Ports per node; 0 means Azure chooses from its default table. */
+    readonly allocatedOutboundPorts: number;
+    readonly idleTimeoutMinutes: number;
+  };
+  readonly nodeCount: number;
+}
+
+export interface NodeSnat {
+  readonly usedPorts: number;
+  readonly allocatedPorts: number;
+  readonly failedConnections: number;
+}
+
+/** Azure as the investigation needs it (AzureAccess in production). */
+export interface AzurePort {
+  findCluster(ref: ClusterRef): Promise<ClusterInfo>;
+  /** The cluster's kubeconfig (with a token for Entra ID clusters): it stays inside the step that uses it. */
+  kubeconfig(cluster: ClusterInfo): Promise<string>;
+  /** SNAT figures per backend (node) IP over the last 30 minutes. */
+  snatUsage(cluster: ClusterInfo): Promise<ReadonlyMap<string, NodeSnat>>;
+}
+
+export interface ExecResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number;
+}
+
+export interface FoundNode {
+  readonly name: string;
+  readonly ip: string;
+  /** Nodes in the cluster: the SNAT budget's default table depends on it. */
+  readonly nodeCount: number;
+}
+
+/** The cluster's API server as the investigation needs it (KubeAccess in production). */
+export interface KubePort {
+  findNodeByIp(ip: string): Promise<FoundNode | null>;
+  findNodeByName(name: string): Promise<FoundNode | null>;
+  podsOnNode(nodeName: string): Promise<NodePod[]>;
+  createPod(pod: V1Pod): Promise<void>;
+  readPod(namespace: string, name: string): Promise<V1Pod>;
+  deletePod(namespace: string, name: string): Promise<void>;
+  followLog(
+    namespace: string,
+    name: string,
+    container: string,
+    onChunk: (chunk: Buffer) => boolean,
+  ): Promise<void>;
+  exec(namespace: string, name: string, container: string, command: readonly string[]): Promise<ExecResult>;
+}
+
+/** Where the raw evidence goes, before anything is posted (DESIGN.md section 4, Blob layout). */
+export interface ArchivePort {
+  /** Where a person finds the folder (a URL, or a local path). */
+  readonly location: string;
+  write(path: string, content: string): Promise<void>;
+}
+
+/** What the investigation's steps reach the world through: the same for the CLI and the Functions app. */
+export interface StepPorts {
+  readonly azure: AzurePort;
+  readonly kube: (kubeconfig: string) => KubePort;
+  /** The archive folder of one investigation (`<cluster>/<node>/<UTC stamp>-<id>`). */
+  readonly archive: (folder: string) => ArchivePort;
+  readonly debugNamespace: string;
+  readonly debugImage: string;
+  /** One line at a time, for a person watching (stderr in the CLI, the log in Azure). */
+  readonly progress?: (line: string) => void;
+  /** How long to wait for the debug pod to start (the image may have to be pulled). */
+  readonly startTimeoutMs?: number;
+  /** How many socket-reading execs run at once. */
+  readonly socketConcurrency?: number;
+}
