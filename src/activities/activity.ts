@@ -53,6 +53,7 @@ export const podRefSchema = z.object({ namespace: text, name: text });
 export const nodePodSchema = podRefSchema.extend({
   ips: z.array(text).readonly(),
   hostNetwork: z.boolean(),
+  containers: z.array(text).max(100).readonly().optional(),
 });
 
 /** An archive folder, `<cluster>/<node>/<stamp>-<id>`: relative, no empty or dot segments. */

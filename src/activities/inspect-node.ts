@@ -17,8 +17,8 @@ import { parseSocketTable } from '../core/parse-sockets';
 import { countPodSockets, type SocketReading } from '../core/rank-pods';
 import { splitProcNetTcp } from '../core/split-proc-net-tcp';
 import { DEBUG_CONTAINER, debugPodName } from '../adapters/kube/debug-pod';
-import { nodeCommands } from '../workflow/node-commands';
-import type { ArchivePort, KubePort } from '../workflow/ports';
+import { inPodSocketCommands, nodeCommands } from '../workflow/node-commands';
+import type { ArchivePort, ExecResult, KubePort } from '../workflow/ports';
 import {
   archiveFolderSchema,
   classifierFor,
@@ -176,6 +176,7 @@ async function readSockets(
       : { reason: `${command.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}` };
   };
   const hostPods: NodePod[] = [];
+  const unseen: NodePod[] = [];
   // Pods read from /proc go in batches: one exec (one WebSocket) per SOCKET_BATCH pods, not one each.
   const byProc: { pod: NodePod; pid: number }[] = [];
   for (const pod of pods) {
@@ -187,10 +188,7 @@ async function readSockets(
     const netns = netnsOf.get(key);
     const pid = netns === undefined ? undefined : pidOfNetns.get(netns);
     if (pid === undefined) {
-      sockets.set(key, {
-        kind: 'failed',
-        reason: 'no process of the pod found on the node (lsns/pstree/crictl)',
-      });
+      unseen.push(pod);
     } else {
       byProc.push({ pod, pid });
     }
@@ -233,8 +231,48 @@ async function readSockets(
     }
     await Promise.all(writes);
   });
-  await Promise.all([readHost(), readBatches]);
+  // Pods the host side does not show (no process found): `kubectl exec` into them, as the runbook does.
+  const readUnseen = mapLimited(unseen, concurrency, async (pod) => {
+    sockets.set(podKey(pod), await readInPod(debug, pod, count));
+  });
+  await Promise.all([readHost(), readBatches, readUnseen]);
   return sockets;
+}
+
+/** The pod's own table through `kubectl exec`: each container, each tool, until one answers. */
+async function readInPod(
+  debug: DebugPod,
+  pod: NodePod,
+  count: (pod: NodePod, text: string) => SocketReading,
+): Promise<SocketReading> {
+  const tried: string[] = [];
+  for (const container of pod.containers ?? []) {
+    for (const command of inPodSocketCommands) {
+      let result: ExecResult;
+      try {
+        result = await debug.kube.exec(pod.namespace, pod.name, container, command);
+      } catch (error) {
+        tried.push(`${container}: ${oneLine(error)}`);
+        break; // this container refuses any exec
+      }
+      if (result.exitCode === 0) {
+        await debug.archive.write(socketFile(pod), result.stdout);
+        return count(pod, result.stdout);
+      }
+      tried.push(`${container}: ${command[0]} exited ${result.exitCode}`);
+    }
+  }
+  const containers = (pod.containers ?? []).join(', ');
+  const how =
+    tried.length === 0
+      ? 'no container to exec into'
+      : tried.every((t) => / exited 12[67]$/.test(t))
+        ? `kubectl exec found no ${inPodSocketCommands.map((c) => c[0]).join(', ')} in ${containers}`
+        : `kubectl exec: ${tried.join('; ')}`;
+  return {
+    kind: 'failed',
+    reason: `no process of the pod found on the node (lsns/pstree/crictl), and ${how}`,
+  };
 }
 
 function socketFile(pod: PodRef): string {

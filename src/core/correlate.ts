@@ -9,6 +9,8 @@ export interface NodePod extends PodRef {
   /** All of the pod's IPs (dual-stack pods have two); empty for hostNetwork pods, which use the node's. */
   readonly ips: readonly string[];
   readonly hostNetwork: boolean;
+  /** Its containers' names, when the API server told them: where `kubectl exec` can be tried. */
+  readonly containers?: readonly string[];
 }
 
 /**

@@ -30,3 +30,13 @@ export const nodeCommands = {
   /** The host netns with owning PIDs: how hostNetwork pods' sockets are told from kubelet's. */
   ssWithPids: (pid: number): string[] => ['nsenter', '-t', pidArg(pid), '-n', 'ss', '-tnp'],
 } as const;
+
+/**
+ * The fallback when no process of a pod is found from the host side: the runbook's own way, run in the
+ * pod's container with whatever tool it has (`kubectl exec`), in this order. Nothing varies.
+ */
+export const inPodSocketCommands: readonly (readonly string[])[] = [
+  ['cat', '/proc/net/tcp', '/proc/net/tcp6'],
+  ['ss', '-tnp'],
+  ['netstat', '-ptn'],
+];

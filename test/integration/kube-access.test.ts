@@ -79,8 +79,14 @@ describe('KubeAccess against the simulated API server (real client-node, real so
 
   it("lists the node's pods, hostNetwork ones without an address of their own", async () => {
     expect(await kube.podsOnNode(targetName)).toEqual([
-      { namespace: 'kube-system', name: 'kube-proxy-x7k2p', ips: [], hostNetwork: true },
-      { namespace: 'shop', name: 'checkout-5d8f7', ips: ['10.244.1.7'], hostNetwork: false },
+      { namespace: 'kube-system', name: 'kube-proxy-x7k2p', ips: [], hostNetwork: true, containers: ['app'] },
+      {
+        namespace: 'shop',
+        name: 'checkout-5d8f7',
+        ips: ['10.244.1.7'],
+        hostNetwork: false,
+        containers: ['app'],
+      },
     ]);
   });
 

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { CoreV1Api, Exec, KubeConfig, Log, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import type { NodePod } from '../../core/correlate';
 import { CustomError } from '../../core/errors';
+import type { ExecResult } from '../../workflow/ports';
 
 /** A Kubernetes API call that failed for a reason in the world: the HTTP status when there was one. */
 export class KubeError extends CustomError {
@@ -12,12 +13,6 @@ export class KubeError extends CustomError {
   ) {
     super(message, options);
   }
-}
-
-export interface ExecResult {
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly exitCode: number;
 }
 
 const PAGE = 500;
@@ -106,6 +101,8 @@ export class KubeAccess {
       );
       for (const pod of page.items) {
         if (pod.metadata?.labels?.['app.kubernetes.io/name'] === 'aks-snat-responder') continue;
+        // A completed pod (a Job's, say) has no process and holds no socket.
+        if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
         const hostNetwork = pod.spec?.hostNetwork === true;
         const ips = hostNetwork
           ? []
@@ -116,6 +113,7 @@ export class KubeAccess {
           name: pod.metadata?.name ?? '',
           ips,
           hostNetwork,
+          containers: (pod.spec?.containers ?? []).map((c) => c.name),
         });
       }
       token = page.metadata?._continue || undefined;
