@@ -13,6 +13,8 @@ async function run(...argv: string[]): Promise<{ code: number; stdout: string; s
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
   });
+  // No case here expects an operational failure: when one happens, its message is the test's failure.
+  if (code === 1) throw new Error(`aks-snat exited 1: ${stderr}`);
   return { code, stdout, stderr };
 }
 
