@@ -1,0 +1,171 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { runActivity, type ActivityName } from '../../src/activities/registry';
+import { AzureAccess } from '../../src/adapters/azure/azure-access';
+import { KubeAccess } from '../../src/adapters/kube/kube-access';
+import type { Finding } from '../../src/core/finding';
+import { investigateSnat } from '../../src/orchestrations/investigate-snat';
+import { DEFAULT_SCENARIO } from '../../src/sim/default-scenario';
+import { SIM_DEBUG_NAMESPACE, startSimCluster, type SimCluster } from '../../src/sim/sim-cluster';
+import type { InvestigationRequest } from '../../src/workflow/investigation';
+import type { StepPorts } from '../../src/workflow/ports';
+import { replay, type Replay } from '../helpers/durable-replay';
+
+const START = new Date('2026-11-22T10:15:00Z');
+
+let sim: SimCluster;
+let ports: StepPorts;
+const archived = new Map<string, string>();
+
+beforeAll(async () => {
+  sim = await startSimCluster(DEFAULT_SCENARIO, { startDelayMs: 20 });
+  const credential: TokenCredential = {
+    getToken: () => Promise.resolve({ token: sim.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
+  };
+  ports = {
+    azure: new AzureAccess({ credential, endpoint: sim.arm.endpoint, tlsOptions: { ca: sim.arm.ca } }),
+    kube: (kubeconfig) => new KubeAccess({ kubeconfig }),
+    archive: (folder) => ({
+      location: `memory://archive/${folder}/`,
+      write: (path, content) => {
+        archived.set(`${folder}/${path}`, content);
+        return Promise.resolve();
+      },
+    }),
+    debugNamespace: SIM_DEBUG_NAMESPACE,
+    debugImage: 'busybox',
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await sim.close();
+});
+
+function request(id: string): InvestigationRequest {
+  return {
+    investigationId: id,
+    cluster: { clusterId: sim.arm.clusterId },
+    node: { ip: sim.alertNodeIp },
+    traceSeconds: 2,
+    requestedAt: START.toISOString(),
+  };
+}
+
+/** The orchestrator replayed by durable-functions, its activities the real ones against the simulator. */
+function run(
+  id: string,
+  fault: (name: ActivityName, attempt: number) => Error | null = () => null,
+): Promise<Replay> {
+  return replay(
+    investigateSnat,
+    request(id),
+    async (name, input, attempt) => {
+      const error = fault(name as ActivityName, attempt);
+      if (error !== null) throw error;
+      return runActivity(name as ActivityName, input, ports);
+    },
+    { start: START, instanceId: id },
+  );
+}
+
+function names(result: Replay): string[] {
+  return result.runs.map(
+    (r) => `${r.name}${r.attempt > 1 ? ` #${r.attempt}` : ''}${r.outcome === 'failed' ? ' ✗' : ''}`,
+  );
+}
+
+function debugPods() {
+  return sim.kube.pods().filter((p) => p.metadata?.namespace === SIM_DEBUG_NAMESPACE);
+}
+
+describe('the Durable orchestration, replayed by durable-functions over the simulated cluster', () => {
+  it('investigates end to end: the same finding as the CLI, 8 activity calls, one durable timer', async () => {
+    const result = await run('orch-happy');
+    expect(result.error).toBeUndefined();
+    const finding = result.output as Finding;
+    expect(finding.status).toBe('complete');
+    expect(finding.culprit).toEqual({ namespace: 'shop', name: 'checkout-5d8f7' });
+    const checkout = finding.pods.find((p) => p.name === 'checkout-5d8f7');
+    expect([
+      checkout?.established,
+      checkout?.publicEstablished,
+      checkout?.tracedConnects,
+      checkout?.tracedPublicConnects,
+    ]).toEqual([322, 312, 88, 86]);
+    expect(names(result)).toEqual([
+      'resolveCluster',
+      'findNode',
+      'startTrace',
+      'snatUsage',
+      'inspectNode',
+      'collectTrace',
+      'deleteDebugPod',
+      'archiveFinding',
+    ]);
+    // The trace window is a durable timer of traceSeconds, not a sleep inside an activity.
+    expect(result.timers.map((t) => (t.fireAt.getTime() - START.getTime()) / 1000)).toEqual([2 + 3]);
+    expect(finding.archive?.location).toBe(
+      'memory://archive/aks-demo/aks-nodepool1-12345678-vmss000000/20261122T101500Z-orch-happy/',
+    );
+    expect(
+      archived.has('aks-demo/aks-nodepool1-12345678-vmss000000/20261122T101500Z-orch-happy/trace.log'),
+    ).toBe(true);
+    expect(result.statuses.at(-1)).toEqual({ step: 'done', status: 'complete', archive: finding.archive });
+    expect(debugPods()).toEqual([]);
+  }, 60_000);
+
+  it('keeps the kubeconfig and tokens out of the history: inputs, outputs and custom status', async () => {
+    const result = await run('orch-secrets');
+    expect(result.historyText).not.toContain(sim.token);
+    expect(result.historyText).not.toMatch(/kubeconfig|client-certificate|BEGIN CERTIFICATE|Bearer/i);
+  }, 60_000);
+
+  it('retries a failed activity, and goes on when the retry works', async () => {
+    const result = await run('orch-retry', (name, attempt) =>
+      name === 'collectTrace' && attempt === 1 ? new Error('following the log failed (HTTP 500)') : null,
+    );
+    expect(names(result)).toContain('collectTrace ✗');
+    expect(names(result)).toContain('collectTrace #2');
+    expect((result.output as Finding).status).toBe('complete');
+  }, 60_000);
+
+  it('gives a partial finding, saying why, when an activity fails every attempt; the debug pod is still deleted', async () => {
+    const result = await run('orch-fail', (name) =>
+      name === 'collectTrace'
+        ? new Error('following the log of aks-snat-responder/x failed (HTTP 500)')
+        : null,
+    );
+    const finding = result.output as Finding;
+    expect(names(result).filter((n) => n.startsWith('collectTrace'))).toEqual([
+      'collectTrace ✗',
+      'collectTrace #2 ✗',
+      'collectTrace #3 ✗',
+    ]);
+    expect(finding.status).toBe('partial');
+    expect(finding.trace).toBeNull();
+    expect(finding.warnings).toContain('following the log of aks-snat-responder/x failed (HTTP 500)');
+    expect(finding.culprit).toEqual({ namespace: 'shop', name: 'checkout-5d8f7' }); // on its sockets alone
+    expect(names(result).slice(-2)).toEqual(['deleteDebugPod', 'archiveFinding']);
+    expect(debugPods()).toEqual([]);
+  }, 60_000);
+
+  it('cleans up when starting the trace fails, and still archives a finding', async () => {
+    const result = await run('orch-start', (name) =>
+      name === 'startTrace' ? new Error('creating pod aks-snat-responder/x failed (HTTP 403)') : null,
+    );
+    expect(names(result)).toEqual([
+      'resolveCluster',
+      'findNode',
+      'startTrace ✗',
+      'startTrace #2 ✗',
+      'startTrace #3 ✗',
+      'deleteDebugPod',
+      'snatUsage',
+      'archiveFinding',
+    ]);
+    const finding = result.output as Finding;
+    expect(finding.status).toBe('partial');
+    expect(finding.warnings).toContain('creating pod aks-snat-responder/x failed (HTTP 403)');
+    expect(result.timers).toEqual([]); // no trace window was started
+    expect(debugPods()).toEqual([]);
+  }, 60_000);
+});
