@@ -1,6 +1,6 @@
 import { CustomError, InputError, NotFoundError } from '../core/errors';
 import { processIo, type CliIo } from './io';
-import { ANALYZE_USAGE, DEMO_USAGE, INVESTIGATE_USAGE, SIM_SERVE_USAGE } from './usage';
+import { ALERT_USAGE, ANALYZE_USAGE, DEMO_USAGE, INVESTIGATE_USAGE, SIM_SERVE_USAGE } from './usage';
 
 const USAGE = `usage: aks-snat <command> [options]
 
@@ -14,6 +14,9 @@ commands:
       Run the whole investigation against a real AKS cluster with your Azure login.
   ${SIM_SERVE_USAGE}
       Serve the simulated Kubernetes and ARM APIs of a scenario until stopped; kubectl works with the kubeconfig.
+  ${ALERT_USAGE}
+      Read an Azure Monitor alert payload (common alert schema) as the alert webhook would, and print the
+      investigations it would start; starts nothing. Exit 2, with the reason, for a payload it would refuse.
 
 exit codes: 0 a finding was produced, 1 operational failure, 2 bad usage or input
 `;
@@ -26,6 +29,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   investigate: async () => (await import('./investigate')).runInvestigate,
   demo: async () => (await import('./demo')).runDemo,
   sim: async () => (await import('./sim-serve')).runSimServe,
+  alert: async () => (await import('./alert')).runAlert,
 };
 
 /** One line for the terminal: what is wrong, never a stack trace for the user's own mistakes. */

@@ -6,3 +6,4 @@ export const INVESTIGATE_USAGE =
 export const DEMO_USAGE =
   'aks-snat demo [--scenario FILE] [--node-ip IP] [--trace-seconds N] [--out DIR] [--json]';
 export const SIM_SERVE_USAGE = 'aks-snat sim serve --scenario FILE [--port N] --kubeconfig PATH';
+export const ALERT_USAGE = 'aks-snat alert FILE [--json]';

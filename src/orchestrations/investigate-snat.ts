@@ -39,8 +39,7 @@ export function failureMessage(error: unknown): string {
  */
 export function* investigateSnat(context: OrchestrationContext): Generator<Task, Finding, unknown> {
   const request = context.df.getInput<InvestigationRequest>();
-  const deadline =
-    context.df.currentUtcDateTime.getTime() + request.traceSeconds * 1000 + DEADLINE_MARGIN_MS;
+  const deadline = context.df.currentUtcDateTime.getTime() + request.traceSeconds * 1000 + DEADLINE_MARGIN_MS;
   const flow = investigation(request);
   let next = flow.next();
   while (next.done !== true) {

@@ -8,7 +8,7 @@ import {
   toAzureError,
 } from '../../src/adapters/azure/errors';
 import { withBearerToken } from '../../src/adapters/azure/kubeconfig-token';
-import { parseResourceId } from '../../src/adapters/azure/resource-id';
+import { parseResourceId } from '../../src/core/resource-id';
 import { InputError, NotFoundError } from '../../src/core/errors';
 
 function restError(status: number, code: string, headers: Record<string, string> = {}): RestError {

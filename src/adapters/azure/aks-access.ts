@@ -12,7 +12,7 @@ import {
 } from './azure-options';
 import { AzureAuthError, AzureError, azureCall } from './errors';
 import { AKS_TOKEN_SCOPE, withBearerToken } from './kubeconfig-token';
-import { MANAGED_CLUSTER_TYPE, parseResourceId } from './resource-id';
+import { MANAGED_CLUSTER_TYPE, parseResourceId } from '../../core/resource-id';
 
 export type { AksCluster, AksOutbound } from './aks-cluster';
 

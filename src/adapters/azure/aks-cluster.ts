@@ -1,7 +1,7 @@
 import type { ContainerServiceNetworkProfile, ManagedCluster } from '@azure/arm-containerservice';
 import type { ClusterInfo } from '../../workflow/ports';
 import { AzureError } from './errors';
-import { MANAGED_CLUSTER_TYPE, parseResourceId } from './resource-id';
+import { MANAGED_CLUSTER_TYPE, parseResourceId } from '../../core/resource-id';
 
 /** How the cluster's nodes reach the internet, and with how many SNAT ports. */
 export type AksOutbound = ClusterInfo['outbound'];

@@ -8,7 +8,7 @@ import {
 } from './azure-options';
 import { InputError } from '../../core/errors';
 import { azureCall } from './errors';
-import { LOAD_BALANCER_TYPE, parseResourceId } from './resource-id';
+import { LOAD_BALANCER_TYPE, parseResourceId } from '../../core/resource-id';
 
 /** One node's SNAT figures over the window, as the load balancer's metrics show them. */
 export interface BackendSnatUsage {

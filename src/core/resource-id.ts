@@ -1,4 +1,4 @@
-import { InputError } from '../../core/errors';
+import { InputError } from './errors';
 
 /** A resource in a resource group: /subscriptions/S/resourceGroups/RG/providers/NAMESPACE/TYPE/NAME. */
 export interface ResourceRef {
