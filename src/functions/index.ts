@@ -1,0 +1,87 @@
+/**
+ * The Azure Functions app (the package's main): the alert webhook, the rerun and status endpoints, the
+ * orchestration and its activities. Settings are checked once, at start.
+ */
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { ACTIVITIES, runActivity, type ActivityName } from '../activities/registry';
+import { BlobArchives } from '../adapters/archive/blob-archive';
+import { AzureAccess } from '../adapters/azure/azure-access';
+import { defaultCredential } from '../adapters/azure/azure-options';
+import { KubeAccess } from '../adapters/kube/kube-access';
+import { INVESTIGATE_SNAT, investigateSnat } from '../orchestrations/investigate-snat';
+import type { StepPorts } from '../workflow/ports';
+import { loadConfig } from './config';
+import { DurableStarter } from './durable-starter';
+import { handleRerun, handleSnatAlert, handleStatus, type TriggerDeps } from './http-handlers';
+
+const config = loadConfig(process.env);
+const credential = defaultCredential();
+const azure = new AzureAccess({ credential });
+const archives = new BlobArchives(
+  'accountUrl' in config.archive ? { ...config.archive, credential } : config.archive,
+);
+
+function stepPorts(context: InvocationContext): StepPorts {
+  return {
+    azure,
+    kube: (kubeconfig) => new KubeAccess({ kubeconfig }),
+    archive: (folder) => archives.folder(folder),
+    debugNamespace: config.debugNamespace,
+    debugImage: config.debugImage,
+    progress: (line) => context.log(line),
+  };
+}
+
+df.app.orchestration(INVESTIGATE_SNAT, investigateSnat);
+for (const name of Object.keys(ACTIVITIES) as ActivityName[]) {
+  df.app.activity(name, {
+    handler: (input: unknown, context) => runActivity(name, input, stepPorts(context)),
+  });
+}
+
+type Handler = (
+  request: HttpRequest,
+  context: InvocationContext,
+  deps: TriggerDeps,
+) => Promise<HttpResponseInit>;
+
+function withClient(handler: Handler) {
+  return (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const client = df.getClient(context);
+    return handler(request, context, {
+      starter: new DurableStarter(client),
+      now: () => new Date(),
+      cooldownMinutes: config.cooldownMinutes,
+      traceSeconds: config.traceSeconds,
+      privateCidrs: config.privateCidrs,
+      managementUrls: (id) => {
+        const payload = client.createHttpManagementPayload(id);
+        return { statusQueryGetUri: payload.statusQueryGetUri };
+      },
+    });
+  };
+}
+
+const durableClient = df.input.durableClient();
+app.http('snatAlert', {
+  route: 'alerts/snat',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [durableClient],
+  handler: withClient(handleSnatAlert),
+});
+app.http('rerunInvestigation', {
+  route: 'investigations',
+  methods: ['POST'],
+  authLevel: 'function',
+  extraInputs: [durableClient],
+  handler: withClient(handleRerun),
+});
+app.http('investigationStatus', {
+  route: 'investigations/{id}',
+  methods: ['GET'],
+  authLevel: 'function',
+  extraInputs: [durableClient],
+  handler: withClient(handleStatus),
+});
