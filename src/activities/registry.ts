@@ -6,6 +6,7 @@ import { collectTrace } from './collect-trace';
 import { deleteDebugPod } from './delete-debug-pod';
 import { findNode } from './find-node';
 import { inspectNode } from './inspect-node';
+import { postCard } from './post-card';
 import { resolveCluster } from './resolve-cluster';
 import { snatUsage } from './snat-usage';
 import { startTrace } from './start-trace';
@@ -20,6 +21,7 @@ export const ACTIVITIES = {
   inspectNode,
   deleteDebugPod,
   archiveFinding,
+  postCard,
 } as const;
 
 export type ActivityName = keyof typeof ACTIVITIES;

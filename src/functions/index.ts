@@ -9,6 +9,7 @@ import { BlobArchives } from '../adapters/archive/blob-archive';
 import { AzureAccess } from '../adapters/azure/azure-access';
 import { defaultCredential } from '../adapters/azure/azure-options';
 import { KubeAccess } from '../adapters/kube/kube-access';
+import { postToTeams } from '../adapters/teams/teams-webhook';
 import { INVESTIGATE_SNAT, investigateSnat } from '../orchestrations/investigate-snat';
 import type { StepPorts } from '../workflow/ports';
 import { loadConfig } from './config';
@@ -30,6 +31,9 @@ function stepPorts(context: InvocationContext): StepPorts {
     debugNamespace: config.debugNamespace,
     debugImage: config.debugImage,
     progress: (line) => context.log(line),
+    ...(config.teamsWebhookUrl === null
+      ? {}
+      : { teams: (message: unknown) => postToTeams(config.teamsWebhookUrl ?? '', message) }),
   };
 }
 

@@ -57,8 +57,15 @@ export function* investigateSnat(context: OrchestrationContext): Generator<Task,
     }
     next = 'error' in outcome ? flow.throw(outcome.error) : flow.next(outcome.value);
   }
-  context.df.setCustomStatus({ step: 'done', status: next.value.status, archive: next.value.archive });
-  return next.value;
+  const finding = next.value;
+  // The warnings say what was missing, a card that did not reach Teams among them.
+  context.df.setCustomStatus({
+    step: 'done',
+    status: finding.status,
+    archive: finding.archive,
+    warnings: finding.warnings,
+  });
+  return finding;
 }
 
 function toTask(context: OrchestrationContext, instruction: Instruction, deadline: number): Task {

@@ -7,6 +7,7 @@ import type { Finding, SnatUsage } from '../core/finding';
 import type { SocketReading } from '../core/rank-pods';
 import { maxNodes, portsPerNode } from '../core/snat-budget';
 import type { NodeInspection } from '../activities/inspect-node';
+import type { CardPost } from '../activities/post-card';
 import type { SnatReading } from '../activities/snat-usage';
 import { all, call, status, step, timer, type Flow } from './instructions';
 import type { ClusterInfo, ClusterRef, FoundNode, NodeSnat } from './ports';
@@ -169,7 +170,17 @@ export function* investigation(request: InvestigationRequest): Flow<Finding> {
 function* archived(finding: Finding, folder: string): Flow<Finding> {
   try {
     const { location } = yield* call('archiveFinding', { finding, archiveFolder: folder });
-    return { ...finding, archive: { location } };
+    const archived = { ...finding, archive: { location } };
+    let post: CardPost;
+    try {
+      post = yield* call('postCard', { archiveFolder: folder });
+    } catch (error) {
+      post = { posted: false, attempts: 0, reason: oneLine(error) };
+    }
+    if (post.posted !== false) return archived;
+    const warning = `card not posted to Teams (${post.attempts} attempts): ${post.reason ?? 'no reason given'}; the finding is archived`;
+    yield* status(warning);
+    return { ...archived, warnings: [...archived.warnings, warning] };
   } catch (error) {
     return {
       ...finding,

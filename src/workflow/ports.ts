@@ -75,6 +75,7 @@ export interface ArchivePort {
   /** Where a person finds the folder (a URL, or a local path). */
   readonly location: string;
   write(path: string, content: string): Promise<void>;
+  read(path: string): Promise<string>;
 }
 
 /** What the investigation's steps reach the world through: the same for the CLI and the Functions app. */
@@ -85,6 +86,10 @@ export interface StepPorts {
   readonly archive: (folder: string) => ArchivePort;
   readonly debugNamespace: string;
   readonly debugImage: string;
+  /** Posts a message to the Teams channel; absent where there is none (the CLI). */
+  readonly teams?: (
+    message: unknown,
+  ) => Promise<{ posted: boolean; attempts: number; reason: string | null }>;
   /** One line at a time, for a person watching (stderr in the CLI, the log in Azure). */
   readonly progress?: (line: string) => void;
   /** How long to wait for the debug pod to start (the image may have to be pulled). */

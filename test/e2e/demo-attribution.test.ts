@@ -7,31 +7,19 @@ import type { Finding } from '../../src/core/finding';
 import { parseScenario, type Scenario } from '../../src/sim/scenario';
 import { SIM_DEBUG_NAMESPACE, startSimCluster } from '../../src/sim/sim-cluster';
 import { investigate } from '../../src/workflow/local-driver';
-import type { ArchivePort } from '../../src/workflow/ports';
+import { MemoryArchives } from '../helpers/memory-archive';
 
 const SCENARIOS = join(__dirname, '..', 'fixtures', 'scenarios');
 
-/** The archive in memory: the test reads back what the workflow archived. */
-class MemoryArchive implements ArchivePort {
-  readonly location = 'memory://archive/';
-  readonly files = new Map<string, string>();
-  write(path: string, content: string): Promise<void> {
-    this.files.set(path, content);
-    return Promise.resolve();
-  }
-}
-
 /** The responder against a simulated cluster, end to end: real SDK and client-node over real sockets. */
-async function run(
-  scenario: Scenario,
-  nodeIp?: string,
-): Promise<{ finding: Finding; archive: MemoryArchive }> {
+async function run(scenario: Scenario, nodeIp?: string): Promise<{ finding: Finding; archive: string[] }> {
   const sim = await startSimCluster(scenario, { startDelayMs: 20 });
   try {
     const credential: TokenCredential = {
       getToken: () => Promise.resolve({ token: sim.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
     };
-    const archive = new MemoryArchive();
+    const archives = new MemoryArchives();
+    let folder = '';
     const finding = await investigate(
       {
         investigationId: 'e2e',
@@ -43,13 +31,16 @@ async function run(
       {
         azure: new AzureAccess({ credential, endpoint: sim.arm.endpoint, tlsOptions: { ca: sim.arm.ca } }),
         kube: (kubeconfig) => new KubeAccess({ kubeconfig }),
-        archive: () => archive,
+        archive: (name) => {
+          folder = name;
+          return archives.folder(name);
+        },
         debugNamespace: SIM_DEBUG_NAMESPACE,
         debugImage: 'busybox',
       },
     );
     expect(sim.kube.pods().filter((p) => p.metadata?.namespace === SIM_DEBUG_NAMESPACE)).toEqual([]);
-    return { finding, archive };
+    return { finding, archive: archives.paths(folder) };
   } finally {
     await sim.close();
   }
@@ -94,7 +85,7 @@ describe('the responder against the simulated cluster: every attribution case', 
       expect(finding.culprit).toEqual({ namespace: culprit.split('/')[0], name: culprit.split('/')[1] });
       expect(figures(finding, culprit)).toEqual(counts);
       expect(figures(finding, other)).toEqual(otherCounts);
-      expect([...archive.files.keys()]).toEqual(
+      expect(archive).toEqual(
         expect.arrayContaining([
           'trace.log',
           'correlation/lsns.json',

@@ -9,35 +9,36 @@ import { SIM_DEBUG_NAMESPACE, startSimCluster, type SimCluster } from '../../src
 import type { InvestigationRequest } from '../../src/workflow/investigation';
 import type { StepPorts } from '../../src/workflow/ports';
 import { replay, type Replay } from '../helpers/durable-replay';
+import { MemoryArchives } from '../helpers/memory-archive';
+import { startTeamsReceiver, type TeamsReceiver } from '../helpers/teams-receiver';
+import { postToTeams } from '../../src/adapters/teams/teams-webhook';
 
 const START = new Date('2026-11-22T10:15:00Z');
 
 let sim: SimCluster;
 let ports: StepPorts;
-const archived = new Map<string, string>();
+let teams: TeamsReceiver;
+const archives = new MemoryArchives();
 
 beforeAll(async () => {
   sim = await startSimCluster(DEFAULT_SCENARIO, { startDelayMs: 20 });
+  teams = await startTeamsReceiver();
   const credential: TokenCredential = {
     getToken: () => Promise.resolve({ token: sim.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
   };
   ports = {
     azure: new AzureAccess({ credential, endpoint: sim.arm.endpoint, tlsOptions: { ca: sim.arm.ca } }),
     kube: (kubeconfig) => new KubeAccess({ kubeconfig }),
-    archive: (folder) => ({
-      location: `memory://archive/${folder}/`,
-      write: (path, content) => {
-        archived.set(`${folder}/${path}`, content);
-        return Promise.resolve();
-      },
-    }),
+    archive: (folder) => archives.folder(folder),
     debugNamespace: SIM_DEBUG_NAMESPACE,
     debugImage: 'busybox',
+    teams: (message) => postToTeams(teams.url, message, { baseDelayMs: 5 }),
   };
 }, 60_000);
 
 afterAll(async () => {
   await sim.close();
+  await teams.close();
 });
 
 function request(id: string): InvestigationRequest {
@@ -100,17 +101,65 @@ describe('the Durable orchestration, replayed by durable-functions over the simu
       'collectTrace',
       'deleteDebugPod',
       'archiveFinding',
+      'postCard',
     ]);
     // The trace window is a durable timer of traceSeconds, not a sleep inside an activity.
     expect(result.timers.map((t) => (t.fireAt.getTime() - START.getTime()) / 1000)).toEqual([2 + 3]);
     expect(finding.archive?.location).toBe(
       'memory://archive/aks-demo/aks-nodepool1-12345678-vmss000000/20261122T101500Z-orch-happy/',
     );
-    expect(
-      archived.has('aks-demo/aks-nodepool1-12345678-vmss000000/20261122T101500Z-orch-happy/trace.log'),
-    ).toBe(true);
-    expect(result.statuses.at(-1)).toEqual({ step: 'done', status: 'complete', archive: finding.archive });
+    const folder = 'aks-demo/aks-nodepool1-12345678-vmss000000/20261122T101500Z-orch-happy';
+    expect(archives.paths(folder)).toEqual([
+      'card.json',
+      'correlation/crictl-pods.json',
+      'correlation/lsns.json',
+      'correlation/pstree.txt',
+      'finding.json',
+      'report.html',
+      'sockets/host-netns.txt',
+      'sockets/shop__cart-7c9d4.txt',
+      'sockets/shop__checkout-5d8f7.txt',
+      'sockets/shop__frontend-8c7d5.txt',
+      'sockets/shop__payments-6b9f2.txt',
+      'trace.log',
+    ]);
+    // The card went to Teams after the archive, as archived, in the Workflows envelope.
+    expect(teams.received).toHaveLength(1);
+    expect(teams.received[0]).toEqual({
+      type: 'message',
+      attachments: [
+        {
+          contentType: 'application/vnd.microsoft.card.adaptive',
+          contentUrl: null,
+          content: JSON.parse(archives.files.get(`${folder}/card.json`) ?? 'null') as unknown,
+        },
+      ],
+    });
+    expect(result.statuses.at(-1)).toEqual({
+      step: 'done',
+      status: 'complete',
+      archive: finding.archive,
+      warnings: [],
+    });
     expect(debugPods()).toEqual([]);
+  }, 60_000);
+
+  it('archives the finding and says so in the status when Teams stays down', async () => {
+    teams.failWith = 503;
+    try {
+      const result = await run('orch-teams-down');
+      const finding = result.output as Finding;
+      const warning =
+        'card not posted to Teams (4 attempts): HTTP 503: Service Unavailable; the finding is archived';
+      expect(finding.warnings.at(-1)).toBe(warning);
+      expect(result.statuses.at(-1)).toMatchObject({ step: 'done', status: 'complete', warnings: [warning] });
+      expect(
+        archives.paths('aks-demo/aks-nodepool1-12345678-vmss000000/20261122T101500Z-orch-teams-down'),
+      ).toContain('finding.json');
+      expect(teams.requests).toBeGreaterThanOrEqual(4);
+    } finally {
+      teams.failWith = null;
+    }
   }, 60_000);
 
   it('keeps the kubeconfig and tokens out of the history: inputs, outputs and custom status', async () => {
@@ -144,7 +193,7 @@ describe('the Durable orchestration, replayed by durable-functions over the simu
     expect(finding.trace).toBeNull();
     expect(finding.warnings).toContain('following the log of aks-snat-responder/x failed (HTTP 500)');
     expect(finding.culprit).toEqual({ namespace: 'shop', name: 'checkout-5d8f7' }); // on its sockets alone
-    expect(names(result).slice(-2)).toEqual(['deleteDebugPod', 'archiveFinding']);
+    expect(names(result).slice(-3)).toEqual(['deleteDebugPod', 'archiveFinding', 'postCard']);
     expect(debugPods()).toEqual([]);
   }, 60_000);
 
@@ -161,6 +210,7 @@ describe('the Durable orchestration, replayed by durable-functions over the simu
       'deleteDebugPod',
       'snatUsage',
       'archiveFinding',
+      'postCard',
     ]);
     const finding = result.output as Finding;
     expect(finding.status).toBe('partial');

@@ -65,6 +65,7 @@ function setUp(file: string, brokenHostTools: readonly string[] = []) {
         files.set(path, content);
         return Promise.resolve();
       },
+      read: (path) => Promise.resolve(files.get(path) ?? ''),
     }),
     debugNamespace: 'aks-snat-responder',
     debugImage: 'busybox',

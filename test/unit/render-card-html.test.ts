@@ -1,4 +1,5 @@
-import { renderCard, CARD_MAX_BYTES } from '../../src/core/render-card';
+import { renderCard, CARD_MAX_BYTES, teamsEnvelope } from '../../src/core/render-card';
+import { cardProblems } from '../helpers/adaptive-card';
 import { renderHtml } from '../../src/core/render-html';
 import type { Finding, RankedPod } from '../../src/core/finding';
 
@@ -50,9 +51,51 @@ const finding: Finding = {
 describe('renderCard', () => {
   const card = renderCard(finding);
 
-  it('is an Adaptive Card 1.5 under the Teams size limit, even for 250 pods', () => {
+  it('is an Adaptive Card 1.5 the adaptivecards parser takes without a complaint', () => {
     expect(card).toMatchObject({ type: 'AdaptiveCard', version: '1.5' });
-    expect(Buffer.byteLength(JSON.stringify(card))).toBeLessThan(CARD_MAX_BYTES);
+    expect(cardProblems(card)).toEqual([]);
+    // ... which does complain about a bad one:
+    expect(cardProblems({ type: 'AdaptiveCard', version: '1.5', body: [{ type: 'Bogus' }] })).toEqual([
+      'parse: Unknown element type "Bogus". Fallback will be used if present.',
+    ]);
+  });
+
+  it('fits the Teams limit in its envelope for a node with 250 pods, in full detail', () => {
+    const size = Buffer.byteLength(JSON.stringify(teamsEnvelope(card)));
+    expect(size).toBeLessThan(CARD_MAX_BYTES);
+    expect(size).toBeGreaterThan(3000); // the five pods, their destinations and the advice are all there
+    const table = (card.body as Array<Record<string, unknown>>).find((e) => e.type === 'Table') as {
+      rows: { cells: { items: { text: string }[] }[] }[];
+    };
+    expect(table.rows[1]?.cells.map((c) => c.items[0]?.text)).toEqual([
+      '1',
+      'shop/checkout-0<script>',
+      '300',
+      '-',
+      '20.50.2.10:443',
+    ]);
+  });
+
+  it('trims, never fails, when the finding is far too big for a card', () => {
+    const huge: Finding = {
+      ...finding,
+      pods: finding.pods.map((p) => ({ ...p, evidence: Array.from({ length: 50 }, () => 'x'.repeat(2000)) })),
+      recommendations: Array.from({ length: 40 }, (_, i) => ({
+        id: 'connection-pooling' as const,
+        text: `${i} ${'y'.repeat(3000)}`,
+      })),
+      warnings: Array.from({ length: 500 }, (_, i) => `warning ${i} ${'z'.repeat(1000)}`),
+    };
+    const trimmed = renderCard(huge);
+    expect(Buffer.byteLength(JSON.stringify(teamsEnvelope(trimmed)))).toBeLessThan(CARD_MAX_BYTES);
+    expect(cardProblems(trimmed)).toEqual([]);
+    expect(JSON.stringify(trimmed)).toContain('shop/checkout-0<script>');
+  });
+
+  it('tells how to run it again', () => {
+    expect(JSON.stringify(card)).toContain(
+      'Rerun: POST /api/investigations {\\"clusterResourceId\\": \\"/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/prod\\", \\"nodeIp\\": \\"10.224.0.4\\", \\"force\\": true}',
+    );
   });
 
   it('names the culprit first and links the archive', () => {

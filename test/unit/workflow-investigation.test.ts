@@ -71,6 +71,7 @@ const HAPPY: Required<Responses> = {
   }),
   deleteDebugPod: () => ({ deleted: 'aks-snat-responder/aks-snat-debug-0123456789ab' }),
   archiveFinding: () => ({ location: 'https://archive.example/snat-findings/aks-demo/x/' }),
+  postCard: () => ({ posted: true, attempts: 1, reason: null }),
 };
 
 /**
@@ -132,6 +133,7 @@ describe('the investigation workflow', () => {
       'collectTrace',
       'deleteDebugPod',
       'archiveFinding',
+      'postCard',
     ]);
     expect(names.length).toBeLessThanOrEqual(12);
     const parallel = instructions.find((i) => i.kind === 'all');
@@ -216,7 +218,7 @@ describe('the investigation workflow', () => {
 
   it('fails, naming the IP, and archives that when no node has the alert IP; no debug pod is made', () => {
     const { finding, names, calls } = drive({ findNode: () => null });
-    expect(names).toEqual(['resolveCluster', 'findNode', 'archiveFinding']);
+    expect(names).toEqual(['resolveCluster', 'findNode', 'archiveFinding', 'postCard']);
     expect(calls[2]?.input).toMatchObject({ archiveFolder: 'aks-demo/10.224.0.4/20261122T101500Z-inv-1' });
     expect(finding.status).toBe('failed');
     expect(finding.warnings).toEqual(['no node of cluster aks-demo has InternalIP 10.224.0.4']);
@@ -248,6 +250,7 @@ describe('the investigation workflow', () => {
       'collectTrace',
       'deleteDebugPod',
       'archiveFinding',
+      'postCard',
     ]);
     expect(finding.status).toBe('partial');
     expect(finding.trace).toBeNull();
@@ -269,6 +272,7 @@ describe('the investigation workflow', () => {
       'deleteDebugPod',
       'snatUsage',
       'archiveFinding',
+      'postCard',
     ]);
     expect(finding.status).toBe('partial');
     expect(finding.snat?.usedPorts).toBe(1000);

@@ -53,6 +53,10 @@ export class BlobArchives {
           blobHTTPHeaders: { blobContentType: CONTENT_TYPES[extension] ?? 'application/octet-stream' },
         });
       },
+      read: async (path) => {
+        const blob = this.container.getBlockBlobClient(`${prefix}/${checkedPath(path)}`);
+        return (await blob.downloadToBuffer()).toString('utf8');
+      },
     };
   }
 

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import type { ArchivePort } from '../../workflow/ports';
 
@@ -15,12 +15,20 @@ export class DirectoryArchive implements ArchivePort {
   }
 
   async write(path: string, content: string): Promise<void> {
+    const target = this.target(path);
+    await mkdir(dirname(target), { recursive: true });
+    await writeFile(target, content);
+  }
+
+  read(path: string): Promise<string> {
+    return readFile(this.target(path), 'utf8');
+  }
+
+  private target(path: string): string {
     const relative = normalize(path);
     if (isAbsolute(relative) || relative === '..' || relative.startsWith(`..${sep}`)) {
       throw new RangeError(`archive path leaves the archive: ${path}`);
     }
-    const target = join(this.location, relative);
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, content);
+    return join(this.location, relative);
   }
 }
