@@ -2,7 +2,13 @@
  * The Azure Functions app (the package's main): the alert webhook, the rerun and status endpoints, the
  * orchestration and its activities. Settings are checked once, at start.
  */
-import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import {
+  app,
+  type HttpRequest,
+  type HttpResponseInit,
+  type InvocationContext,
+  type Timer,
+} from '@azure/functions';
 import * as df from 'durable-functions';
 import { ACTIVITIES, runActivity, type ActivityName } from '../activities/registry';
 import { BlobArchives } from '../adapters/archive/blob-archive';
@@ -11,10 +17,11 @@ import { defaultCredential } from '../adapters/azure/azure-options';
 import { KubeAccess } from '../adapters/kube/kube-access';
 import { postToTeams } from '../adapters/teams/teams-webhook';
 import { INVESTIGATE_SNAT, investigateSnat } from '../orchestrations/investigate-snat';
-import type { StepPorts } from '../workflow/ports';
+import type { ClusterRef, StepPorts } from '../workflow/ports';
 import { loadConfig } from './config';
 import { DurableStarter } from './durable-starter';
 import { handleRerun, handleSnatAlert, handleStatus, type TriggerDeps } from './http-handlers';
+import { sweepDebugPods } from './sweeper';
 
 const config = loadConfig(process.env);
 const credential = defaultCredential();
@@ -88,4 +95,21 @@ app.http('investigationStatus', {
   authLevel: 'function',
   extraInputs: [durableClient],
   handler: withClient(handleStatus),
+});
+
+/** Every 10 minutes: debug pods left behind (a crashed host, a lost activity) in clusters touched in 2 days. */
+app.timer('sweepDebugPods', {
+  schedule: '0 */10 * * * *',
+  extraInputs: [durableClient],
+  handler: async (_timer: Timer, context: InvocationContext) => {
+    const now = new Date();
+    const recent = await df
+      .getClient(context)
+      .getStatusBy({ createdTimeFrom: new Date(now.getTime() - 2 * 86_400_000) });
+    const clusters = recent.flatMap((instance) => {
+      const cluster = (instance.input as { cluster?: ClusterRef } | null)?.cluster;
+      return cluster === undefined ? [] : [cluster];
+    });
+    for (const line of await sweepDebugPods(clusters, stepPorts(context), now)) context.log(line);
+  },
 });

@@ -1,5 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { NodePod } from '../core/correlate';
+import type { DebugPodInfo } from '../core/stale-debug-pods';
 
 /** Which cluster: its resource ID (a rerun), or the node resource group its load balancer is in (an alert). */
 export type ClusterRef =
@@ -61,6 +62,8 @@ export interface KubePort {
   createPod(pod: V1Pod): Promise<void>;
   readPod(namespace: string, name: string): Promise<V1Pod>;
   deletePod(namespace: string, name: string): Promise<void>;
+  /** The responder's debug pods in a namespace (by their labels), for the sweeper. */
+  debugPods(namespace: string): Promise<DebugPodInfo[]>;
   followLog(
     namespace: string,
     name: string,

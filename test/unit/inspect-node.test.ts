@@ -50,6 +50,7 @@ function setUp(file: string, brokenHostTools: readonly string[] = []) {
     createPod: () => Promise.reject(new Error('not used')),
     readPod: () => Promise.reject(new Error('not used')),
     deletePod: () => Promise.reject(new Error('not used')),
+    debugPods: () => Promise.reject(new Error('not used')),
     followLog: () => Promise.reject(new Error('not used')),
   };
   const ports: StepPorts = {

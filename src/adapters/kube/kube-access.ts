@@ -2,7 +2,9 @@ import { Writable } from 'node:stream';
 import { CoreV1Api, Exec, KubeConfig, Log, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import type { NodePod } from '../../core/correlate';
 import { CustomError } from '../../core/errors';
+import type { DebugPodInfo } from '../../core/stale-debug-pods';
 import type { ExecResult } from '../../workflow/ports';
+import { DEBUG_POD_LABELS } from './debug-pod';
 
 /** A Kubernetes API call that failed for a reason in the world: the HTTP status when there was one. */
 export class KubeError extends CustomError {
@@ -130,6 +132,35 @@ export class KubeAccess {
 
   async readPod(namespace: string, name: string): Promise<V1Pod> {
     return call(`reading pod ${namespace}/${name}`, () => this.core.readNamespacedPod({ namespace, name }));
+  }
+
+  async debugPods(namespace: string): Promise<DebugPodInfo[]> {
+    const pods: DebugPodInfo[] = [];
+    let token: string | undefined;
+    do {
+      const page = await call(`listing debug pods in ${namespace}`, () =>
+        this.core.listNamespacedPod({
+          namespace,
+          labelSelector: Object.entries(DEBUG_POD_LABELS)
+            .map(([key, value]) => `${key}=${value}`)
+            .join(','),
+          limit: PAGE,
+          _continue: token,
+        }),
+      );
+      for (const pod of page.items) {
+        const created = pod.metadata?.creationTimestamp;
+        pods.push({
+          namespace,
+          name: pod.metadata?.name ?? '',
+          createdAt: created === undefined ? '' : new Date(created).toISOString(),
+          deadlineSeconds: pod.spec?.activeDeadlineSeconds ?? null,
+          phase: pod.status?.phase ?? 'Unknown',
+        });
+      }
+      token = page.metadata?._continue || undefined;
+    } while (token !== undefined);
+    return pods;
   }
 
   /** Deletes a pod; one that is already gone is no error. */
