@@ -79,6 +79,8 @@ export interface SnatUsage {
   readonly outboundIps: number | null;
   readonly maxNodes: number | null;
   readonly nodeCount: number | null;
+  /** UsedSnatPorts per minute over the last 30 minutes, oldest first (the load balancer's metrics). */
+  readonly usedOverTime?: readonly { readonly at: string; readonly used: number }[];
 }
 
 export type RecommendationId =

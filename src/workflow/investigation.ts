@@ -49,6 +49,7 @@ function snatFigures(cluster: ClusterInfo, nodeCount: number, usage: NodeSnat | 
     outboundIps: cluster.outbound.outboundIps,
     maxNodes: ports === null ? null : maxNodes(cluster.outbound.outboundIps, ports),
     nodeCount,
+    ...(usage?.usedOverTime === undefined ? {} : { usedOverTime: usage.usedOverTime }),
   };
 }
 

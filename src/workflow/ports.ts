@@ -30,6 +30,8 @@ export interface NodeSnat {
   readonly usedPorts: number;
   readonly allocatedPorts: number;
   readonly failedConnections: number;
+  /** UsedSnatPorts per minute, oldest first. */
+  readonly usedOverTime?: readonly { readonly at: string; readonly used: number }[];
 }
 
 /** Azure as the investigation needs it (AzureAccess in production). */

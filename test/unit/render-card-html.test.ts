@@ -124,3 +124,42 @@ describe('renderHtml', () => {
     );
   });
 });
+
+describe('renderHtml: charts and the inlined card', () => {
+  const withSeries: Finding = {
+    ...finding,
+    snat: {
+      ...(finding.snat as NonNullable<Finding['snat']>),
+      usedOverTime: [
+        { at: '2026-11-22T09:45:00.000Z', used: 200 },
+        { at: '2026-11-22T09:46:00.000Z', used: 600 },
+        { at: '2026-11-22T09:47:00.000Z', used: 1000 },
+      ],
+    },
+  };
+
+  it('draws public ESTABLISHED per pod (15 at most, the culprit in red) and SNAT use over time', () => {
+    const html = renderHtml(withSeries);
+    expect(html.match(/<rect /g)).toHaveLength(15);
+    expect(html).toContain('fill="#c50f1f"><title>300</title>');
+    expect(html).toMatch(/<polyline points="50,\d+ 380,\d+ 710,\d+"/);
+    expect(html).toContain('09:45 UTC');
+    expect(html).toContain("default-src 'none'");
+  });
+
+  it('inlines the renderer and the card without letting either close the script early', () => {
+    const html = renderHtml(withSeries, {
+      card: {
+        json: { type: 'AdaptiveCard', body: [{ type: 'TextBlock', text: '</script><b>x' }] },
+        renderer: 'var a = "</SCRIPT>";',
+      },
+    });
+    const scripts = html
+      .split('<script>')
+      .slice(1)
+      .map((s) => s.slice(0, s.indexOf('</script>')));
+    expect(scripts).toHaveLength(2);
+    expect(scripts[0]).toBe('var a = "<\\/SCRIPT>";');
+    expect(scripts[1]).toContain('"text":"<\\/script><b>x"');
+  });
+});

@@ -19,6 +19,14 @@ export interface BackendSnatUsage {
   readonly allocatedPorts: number;
   /** SnatConnectionCount with ConnectionState 'failed', summed over the window. */
   readonly failedConnections: number;
+  /** UsedSnatPorts per minute (the average), oldest first: the report's chart. */
+  readonly usedOverTime: readonly SnatPoint[];
+}
+
+export interface SnatPoint {
+  /** ISO 8601 UTC. */
+  readonly at: string;
+  readonly used: number;
 }
 
 export interface SnatMetricsOptions extends AzureAdapterOptions {
@@ -41,6 +49,7 @@ interface Figures {
   usedPorts: number;
   allocatedPorts: number;
   failedConnections: number;
+  usedOverTime: SnatPoint[];
 }
 
 function backendIp(
@@ -62,11 +71,20 @@ export function foldSnatMetrics(answers: readonly MetricsResponse[]): BackendSna
       for (const series of metric.timeseries) {
         const ip = backendIp(series);
         if (ip === null) continue;
-        const figures = byIp.get(ip) ?? { usedPorts: 0, allocatedPorts: 0, failedConnections: 0 };
+        const figures = byIp.get(ip) ?? {
+          usedPorts: 0,
+          allocatedPorts: 0,
+          failedConnections: 0,
+          usedOverTime: [],
+        };
         byIp.set(ip, figures);
         for (const point of series.data ?? []) {
           if (name === 'usedsnatports' && point.average !== undefined) {
             figures.usedPorts = Math.max(figures.usedPorts, Math.round(point.average));
+            figures.usedOverTime.push({
+              at: new Date(point.timeStamp).toISOString(),
+              used: Math.round(point.average),
+            });
           } else if (name === 'allocatedsnatports' && point.average !== undefined) {
             figures.allocatedPorts = Math.max(figures.allocatedPorts, Math.round(point.average));
           } else if (name === 'snatconnectioncount' && point.total !== undefined) {
@@ -77,7 +95,11 @@ export function foldSnatMetrics(answers: readonly MetricsResponse[]): BackendSna
     }
   }
   return [...byIp]
-    .map(([ip, figures]) => ({ ip, ...figures }))
+    .map(([ip, figures]) => ({
+      ip,
+      ...figures,
+      usedOverTime: figures.usedOverTime.sort((a, b) => a.at.localeCompare(b.at)),
+    }))
     .sort(
       (a, b) =>
         b.usedPorts - a.usedPorts || b.failedConnections - a.failedConnections || a.ip.localeCompare(b.ip),
