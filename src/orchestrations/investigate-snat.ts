@@ -6,8 +6,8 @@ import { investigation, type InvestigationRequest } from '../workflow/investigat
 
 export const INVESTIGATE_SNAT = 'investigateSnat';
 
-/** Activities that run even past the deadline: the debug pod must go, and the finding must be kept. */
-const CLEANUP = new Set(['deleteDebugPod', 'archiveFinding']);
+/** Activities that run even past the deadline: the debug pod must go, and the finding be kept and sent. */
+const ALWAYS = new Set(['deleteDebugPod', 'archiveFinding', 'postCard']);
 /** Beyond the trace window, what the whole investigation may take before it gives up on new steps. */
 const DEADLINE_MARGIN_MS = 15 * 60_000;
 
@@ -86,7 +86,7 @@ function toTask(context: OrchestrationContext, instruction: Instruction, deadlin
 }
 
 function callTask(context: OrchestrationContext, call: CallInstruction, deadline: number): Task {
-  if (context.df.currentUtcDateTime.getTime() > deadline && !CLEANUP.has(call.activity)) {
+  if (context.df.currentUtcDateTime.getTime() > deadline && !ALWAYS.has(call.activity)) {
     throw new DeadlineError(`the investigation ran past its deadline before ${call.activity}`);
   }
   return context.df.callActivityWithRetry(call.activity, retryOptions(), call.input);

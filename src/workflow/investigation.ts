@@ -148,7 +148,13 @@ export function* investigation(request: InvestigationRequest): Flow<Finding> {
     }
   }
 
-  snat ??= yield* call('snatUsage', { cluster, nodeIp: node.ip });
+  if (snat === null) {
+    try {
+      snat = yield* call('snatUsage', { cluster, nodeIp: node.ip });
+    } catch (error) {
+      snat = { problem: oneLine(error) };
+    }
+  }
   if ('problem' in snat) problems.push(`SNAT metrics not read: ${snat.problem}`);
   const sockets = new Map<string, SocketReading>(
     (inspection?.sockets ?? []).map(({ pod, reading }) => [podKey(pod), reading]),

@@ -51,7 +51,12 @@ export async function replay(
   orchestrator: OrchestrationHandler,
   input: unknown,
   activity: (name: string, input: unknown, attempt: number) => Promise<unknown>,
-  options: { readonly start?: Date; readonly instanceId?: string } = {},
+  options: {
+    readonly start?: Date;
+    readonly instanceId?: string;
+    /** How long an activity takes, by name (ms): the orchestration's clock moves on by as much. */
+    readonly durations?: Readonly<Record<string, number>>;
+  } = {},
 ): Promise<Replay> {
   const handler = createOrchestrator(orchestrator);
   let now = options.start ?? new Date('2026-11-22T10:15:00Z');
@@ -115,6 +120,7 @@ export async function replay(
         throw new Error(`the stand-in host does not carry out action type ${action.actionType}`);
       }
       const name = action.functionName as string;
+      latest = Math.max(latest, now.getTime() + (options.durations?.[name] ?? 0));
       const attempts =
         action.actionType === CALL_ACTIVITY ? 1 : (action.retryOptions?.maxNumberOfAttempts ?? 1);
       const activityInput: unknown = JSON.parse(JSON.stringify(action.input ?? null));

@@ -10,6 +10,9 @@ import type { InvestigationRequest } from '../../src/workflow/investigation';
 import type { StepPorts } from '../../src/workflow/ports';
 import { replay, type Replay } from '../helpers/durable-replay';
 import { MemoryArchives } from '../helpers/memory-archive';
+import { startAzurite } from '../helpers/azurite';
+import { BlobArchives } from '../../src/adapters/archive/blob-archive';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { startTeamsReceiver, type TeamsReceiver } from '../helpers/teams-receiver';
 import { postToTeams } from '../../src/adapters/teams/teams-webhook';
 
@@ -55,6 +58,8 @@ function request(id: string): InvestigationRequest {
 function run(
   id: string,
   fault: (name: ActivityName, attempt: number) => Error | null = () => null,
+  durations: Readonly<Record<string, number>> = {},
+  through: StepPorts = ports,
 ): Promise<Replay> {
   return replay(
     investigateSnat,
@@ -62,9 +67,9 @@ function run(
     async (name, input, attempt) => {
       const error = fault(name as ActivityName, attempt);
       if (error !== null) throw error;
-      return runActivity(name as ActivityName, input, ports);
+      return runActivity(name as ActivityName, input, through);
     },
-    { start: START, instanceId: id },
+    { start: START, instanceId: id, durations },
   );
 }
 
@@ -79,7 +84,7 @@ function debugPods() {
 }
 
 describe('the Durable orchestration, replayed by durable-functions over the simulated cluster', () => {
-  it('investigates end to end: the same finding as the CLI, 8 activity calls, one durable timer', async () => {
+  it('investigates end to end: the same finding as the CLI, 9 activity calls, one durable timer', async () => {
     const result = await run('orch-happy');
     expect(result.error).toBeUndefined();
     const finding = result.output as Finding;
@@ -161,6 +166,82 @@ describe('the Durable orchestration, replayed by durable-functions over the simu
       teams.failWith = null;
     }
   }, 60_000);
+
+  it('stops at its overall deadline, but still deletes the debug pod and archives what it has', async () => {
+    // Starting the debug pod takes 20 minutes (an image pull on a starved node): past trace + 15 min.
+    const result = await run('orch-deadline', () => null, { startTrace: 20 * 60_000 });
+    expect(names(result)).toEqual([
+      'resolveCluster',
+      'findNode',
+      'startTrace',
+      'deleteDebugPod',
+      'archiveFinding',
+      'postCard',
+    ]);
+    const finding = result.output as Finding;
+    expect(finding.status).toBe('partial');
+    expect(finding.warnings).toEqual([
+      'node not inspected: the investigation ran past its deadline before snatUsage',
+      'the investigation ran past its deadline before collectTrace',
+      'SNAT metrics not read: the investigation ran past its deadline before snatUsage',
+    ]);
+    expect(debugPods()).toEqual([]);
+  }, 60_000);
+
+  it('archives to Blob storage (Azurite) in the layout of DESIGN.md section 4, before the card', async () => {
+    const azurite = await startAzurite();
+    try {
+      const blobs = new BlobArchives({
+        connectionString: azurite.connectionString,
+        container: 'snat-findings',
+      });
+      const result = await run(
+        'orch-blob',
+        () => null,
+        {},
+        { ...ports, archive: (folder) => blobs.folder(folder) },
+      );
+      const finding = result.output as Finding;
+      const folder = 'aks-demo/aks-nodepool1-12345678-vmss000000/20261122T101500Z-orch-blob';
+      expect(finding.archive?.location).toMatch(new RegExp(`/devstoreaccount1/snat-findings/${folder}/$`));
+      const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
+        'snat-findings',
+      );
+      const names: string[] = [];
+      for await (const blob of container.listBlobsFlat({ prefix: `${folder}/` }))
+        names.push(blob.name.slice(folder.length + 1));
+      expect(names).toEqual([
+        'card.json',
+        'correlation/crictl-pods.json',
+        'correlation/lsns.json',
+        'correlation/pstree.txt',
+        'finding.json',
+        'report.html',
+        'sockets/host-netns.txt',
+        'sockets/shop__cart-7c9d4.txt',
+        'sockets/shop__checkout-5d8f7.txt',
+        'sockets/shop__frontend-8c7d5.txt',
+        'sockets/shop__payments-6b9f2.txt',
+        'trace.log',
+      ]);
+      const archived = JSON.parse(
+        (await container.getBlockBlobClient(`${folder}/finding.json`).downloadToBuffer()).toString(),
+      ) as Finding;
+      expect(archived.culprit).toEqual({ namespace: 'shop', name: 'checkout-5d8f7' });
+      // The card Teams got is the archived one.
+      expect(teams.received.at(-1)).toMatchObject({
+        attachments: [
+          {
+            content: JSON.parse(
+              (await container.getBlockBlobClient(`${folder}/card.json`).downloadToBuffer()).toString(),
+            ) as unknown,
+          },
+        ],
+      });
+    } finally {
+      await azurite.stop();
+    }
+  }, 90_000);
 
   it('keeps the kubeconfig and tokens out of the history: inputs, outputs and custom status', async () => {
     const result = await run('orch-secrets');
