@@ -61,3 +61,17 @@ describe('loadConfig (the app settings, checked at start)', () => {
     expect(message).not.toContain('secret-hook');
   });
 });
+
+describe('local.settings.example.json', () => {
+  it('names every app setting but those of Azure (the identity, the account URL), and loads as it stands', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a JSON fixture of the repository
+    const example = require('../../local.settings.example.json') as { Values: Record<string, string> };
+    const azureOnly: string[] = [SETTINGS.managedIdentityClientId, SETTINGS.archiveAccountUrl];
+    const names = Object.values(SETTINGS).filter((name) => !azureOnly.includes(name));
+    expect(names.filter((name) => !(name in example.Values))).toEqual([]);
+    expect(loadConfig(example.Values).archive).toEqual({
+      connectionString: 'UseDevelopmentStorage=true',
+      container: 'snat-findings',
+    });
+  });
+});
