@@ -15,8 +15,25 @@ import { BlobArchives } from '../../src/adapters/archive/blob-archive';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { startTeamsReceiver, type TeamsReceiver } from '../helpers/teams-receiver';
 import { postToTeams } from '../../src/adapters/teams/teams-webhook';
+import { STEPS } from '../helpers/investigation-steps';
 
 const START = new Date('2026-11-22T10:15:00Z');
+
+/** What one investigation of the built-in scenario's node archives (DESIGN.md section 4). */
+const LAYOUT = [
+  'card.json',
+  'correlation/crictl-pods.json',
+  'correlation/lsns.json',
+  'correlation/pstree.txt',
+  'finding.json',
+  'report.html',
+  'sockets/host-netns.txt',
+  'sockets/shop__cart-7c9d4.txt',
+  'sockets/shop__checkout-5d8f7.txt',
+  'sockets/shop__frontend-8c7d5.txt',
+  'sockets/shop__payments-6b9f2.txt',
+  'trace.log',
+];
 
 let sim: SimCluster;
 let ports: StepPorts;
@@ -97,37 +114,15 @@ describe('the Durable orchestration, replayed by durable-functions over the simu
       checkout?.tracedConnects,
       checkout?.tracedPublicConnects,
     ]).toEqual([322, 312, 88, 86]);
-    expect(names(result)).toEqual([
-      'resolveCluster',
-      'findNode',
-      'startTrace',
-      'snatUsage',
-      'inspectNode',
-      'collectTrace',
-      'deleteDebugPod',
-      'archiveFinding',
-      'postCard',
-    ]);
-    // The trace window is a durable timer of traceSeconds, not a sleep inside an activity.
+    expect(names(result)).toEqual(STEPS);
+    // The trace window is a durable timer of traceSeconds, not a sleep inside an activity (set 3 s into the
+    // orchestration's clock: the stand-in host moves it a second an episode).
     expect(result.timers.map((t) => (t.fireAt.getTime() - START.getTime()) / 1000)).toEqual([2 + 3]);
     expect(finding.archive?.location).toBe(
       'memory://archive/aks-demo/aks-nodepool1-12345678-vmss000000/20261122T101500Z-orch-happy/',
     );
     const folder = 'aks-demo/aks-nodepool1-12345678-vmss000000/20261122T101500Z-orch-happy';
-    expect(archives.paths(folder)).toEqual([
-      'card.json',
-      'correlation/crictl-pods.json',
-      'correlation/lsns.json',
-      'correlation/pstree.txt',
-      'finding.json',
-      'report.html',
-      'sockets/host-netns.txt',
-      'sockets/shop__cart-7c9d4.txt',
-      'sockets/shop__checkout-5d8f7.txt',
-      'sockets/shop__frontend-8c7d5.txt',
-      'sockets/shop__payments-6b9f2.txt',
-      'trace.log',
-    ]);
+    expect(archives.paths(folder)).toEqual(LAYOUT);
     // The card went to Teams after the archive, as archived, in the Workflows envelope.
     expect(teams.received).toHaveLength(1);
     expect(teams.received[0]).toEqual({
@@ -210,20 +205,7 @@ describe('the Durable orchestration, replayed by durable-functions over the simu
       const names: string[] = [];
       for await (const blob of container.listBlobsFlat({ prefix: `${folder}/` }))
         names.push(blob.name.slice(folder.length + 1));
-      expect(names).toEqual([
-        'card.json',
-        'correlation/crictl-pods.json',
-        'correlation/lsns.json',
-        'correlation/pstree.txt',
-        'finding.json',
-        'report.html',
-        'sockets/host-netns.txt',
-        'sockets/shop__cart-7c9d4.txt',
-        'sockets/shop__checkout-5d8f7.txt',
-        'sockets/shop__frontend-8c7d5.txt',
-        'sockets/shop__payments-6b9f2.txt',
-        'trace.log',
-      ]);
+      expect(names).toEqual(LAYOUT);
       const archived = JSON.parse(
         (await container.getBlockBlobClient(`${folder}/finding.json`).downloadToBuffer()).toString(),
       ) as Finding;

@@ -7,6 +7,7 @@ import type { Finding } from '../../src/core/finding';
 import type { Instruction } from '../../src/workflow/instructions';
 import { archiveFolder, investigation, type InvestigationRequest } from '../../src/workflow/investigation';
 import type { ClusterInfo } from '../../src/workflow/ports';
+import { STEPS } from '../helpers/investigation-steps';
 
 const CLUSTER: ClusterInfo = {
   id: '/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-shop/providers/Microsoft.ContainerService/managedClusters/aks-demo',
@@ -124,17 +125,7 @@ function fail(message: string) {
 describe('the investigation workflow', () => {
   it('asks for the steps of the runbook in order; metrics, correlation and sockets during the trace window', () => {
     const { instructions, names } = drive({});
-    expect(names).toEqual([
-      'resolveCluster',
-      'findNode',
-      'startTrace',
-      'snatUsage',
-      'inspectNode',
-      'collectTrace',
-      'deleteDebugPod',
-      'archiveFinding',
-      'postCard',
-    ]);
+    expect(names).toEqual(STEPS);
     expect(names.length).toBeLessThanOrEqual(12);
     const parallel = instructions.find((i) => i.kind === 'all');
     expect(parallel).toEqual({
@@ -241,17 +232,7 @@ describe('the investigation workflow', () => {
     const { finding, names } = drive({
       collectTrace: fail('following the log of aks-snat-responder/x failed (HTTP 500)'),
     });
-    expect(names).toEqual([
-      'resolveCluster',
-      'findNode',
-      'startTrace',
-      'snatUsage',
-      'inspectNode',
-      'collectTrace',
-      'deleteDebugPod',
-      'archiveFinding',
-      'postCard',
-    ]);
+    expect(names).toEqual(STEPS);
     expect(finding.status).toBe('partial');
     expect(finding.trace).toBeNull();
     expect(finding.pods.map((p) => [p.name, p.publicEstablished])).toEqual([
