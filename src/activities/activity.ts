@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IpClassifier, parseCidr } from '../core/classify-ip';
+import { isCidr } from '../core/classify-ip';
 import { InputError } from '../core/errors';
 import type { ClusterInfo, KubePort, StepPorts } from '../workflow/ports';
 
@@ -66,31 +66,11 @@ export const archiveFolderSchema = z
     'not an archive folder',
   );
 
-export const privateCidrsSchema = z
-  .array(
-    z
-      .string()
-      .max(64)
-      .refine((cidr) => isCidr(cidr), 'not a CIDR'),
-  )
-  .max(256);
+export const privateCidrsSchema = z.array(z.string().max(64).refine(isCidr, 'not a CIDR')).max(256);
 
 export const investigationIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9][-\w.:]{0,127}$/, 'not an investigation ID');
-
-function isCidr(value: string): boolean {
-  try {
-    parseCidr(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function classifierFor(privateCidrs: readonly string[]): IpClassifier {
-  return new IpClassifier(privateCidrs.map(parseCidr));
-}
 
 /** The cluster's API server, through a kubeconfig that never leaves this activity. */
 export async function kubeFor(ports: StepPorts, cluster: ClusterInfo): Promise<KubePort> {

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { TraceAggregator, type TraceSummary } from '../core/aggregate-trace';
-import { MAX_TRACE_SECONDS } from '../core/investigation-request';
+import { classifierFor } from '../core/classify-ip';
+import { traceSecondsSchema } from '../core/investigation-request';
 import { DEBUG_CONTAINER, debugPodName, TRACE_END_MARKER } from '../adapters/kube/debug-pod';
 import {
   archiveFolderSchema,
-  classifierFor,
   clusterInfoSchema,
   defineActivity,
   investigationIdSchema,
@@ -28,7 +28,7 @@ export const collectTrace = defineActivity({
   input: z.object({
     cluster: clusterInfoSchema,
     investigationId: investigationIdSchema,
-    traceSeconds: z.number().int().min(1).max(MAX_TRACE_SECONDS),
+    traceSeconds: traceSecondsSchema,
     archiveFolder: archiveFolderSchema,
     privateCidrs: privateCidrsSchema,
   }),

@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { parseIp } from '../core/ip-address';
-import { isDns1123Subdomain } from '../core/validate-names';
+import { nodeIpSchema, nodeNameSchema } from '../core/investigation-request';
 import type { FoundNode } from '../workflow/ports';
 import { clusterInfoSchema, defineActivity, kubeFor } from './activity';
 
@@ -9,10 +8,7 @@ export const findNode = defineActivity({
   name: 'findNode',
   input: z.object({
     cluster: clusterInfoSchema,
-    node: z.union([
-      z.object({ ip: z.string().refine((ip) => parseIp(ip) !== null, 'not an IP address') }),
-      z.object({ name: z.string().refine(isDns1123Subdomain, 'not a node name (DNS-1123)') }),
-    ]),
+    node: z.union([z.object({ ip: nodeIpSchema }), z.object({ name: nodeNameSchema })]),
   }),
   run: async ({ cluster, node }, ports): Promise<FoundNode | null> => {
     const kube = await kubeFor(ports, cluster);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { IpClassifier } from '../core/classify-ip';
+import { classifierFor, type IpClassifier } from '../core/classify-ip';
 import {
   evidenceToJson,
   podKey,
@@ -21,7 +21,6 @@ import { inPodSocketCommands, nodeCommands } from '../workflow/node-commands';
 import type { ArchivePort, ExecResult, KubePort } from '../workflow/ports';
 import {
   archiveFolderSchema,
-  classifierFor,
   clusterInfoSchema,
   defineActivity,
   investigationIdSchema,

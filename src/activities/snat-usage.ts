@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { oneLine } from '../core/errors';
-import { parseIp } from '../core/ip-address';
+import { nodeIpSchema } from '../core/investigation-request';
 import type { NodeSnat } from '../workflow/ports';
 import { clusterInfoSchema, defineActivity } from './activity';
 
@@ -14,7 +14,7 @@ export const snatUsage = defineActivity({
   name: 'snatUsage',
   input: z.object({
     cluster: clusterInfoSchema,
-    nodeIp: z.string().refine((ip) => parseIp(ip) !== null, 'not an IP address'),
+    nodeIp: nodeIpSchema,
   }),
   run: async ({ cluster, nodeIp }, ports): Promise<SnatReading> => {
     try {

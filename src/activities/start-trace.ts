@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import type { NodePod } from '../core/correlate';
 import { oneLine } from '../core/errors';
-import { isDns1123Subdomain } from '../core/validate-names';
 import { debugPodName, debugPodSpec } from '../adapters/kube/debug-pod';
-import { KubeError } from '../adapters/kube/kube-access';
+import { KubeError } from '../adapters/kube/kube-error';
 import type { KubePort } from '../workflow/ports';
-import { MAX_TRACE_SECONDS } from '../core/investigation-request';
+import { nodeNameSchema, traceSecondsSchema } from '../core/investigation-request';
 import { clusterInfoSchema, defineActivity, investigationIdSchema, kubeFor } from './activity';
 
 const POLL_MS = 50;
@@ -26,9 +25,9 @@ export const startTrace = defineActivity({
   name: 'startTrace',
   input: z.object({
     cluster: clusterInfoSchema,
-    nodeName: z.string().refine(isDns1123Subdomain, 'not a node name (DNS-1123)'),
+    nodeName: nodeNameSchema,
     investigationId: investigationIdSchema,
-    traceSeconds: z.number().int().min(1).max(MAX_TRACE_SECONDS),
+    traceSeconds: traceSecondsSchema,
   }),
   run: async ({ cluster, nodeName, investigationId, traceSeconds }, ports): Promise<TraceStart> => {
     const kube = await kubeFor(ports, cluster);

@@ -3,7 +3,6 @@ import { existsSync, readdirSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { TokenCredential } from '@azure/core-auth';
 import { DirectoryArchive } from '../adapters/archive/directory-archive';
 import { InputError } from '../core/errors';
 import { MAX_TRACE_SECONDS } from '../core/investigation-request';
@@ -14,6 +13,7 @@ import { startSimClusterThread } from '../sim/sim-cluster-thread';
 import type { CliIo } from './io';
 import { printFinding } from './print-finding';
 import { DEMO_USAGE } from './usage';
+import { simCredential } from '../sim/sim-credential';
 
 /** What a demo writes into --out, so that a second run replaces the first and nothing else. */
 const DEMO_OUTPUTS = ['finding.json', 'card.json', 'report.html', 'trace.log', 'sockets', 'correlation'];
@@ -83,7 +83,7 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
     import('../adapters/azure/azure-access'),
     import('../adapters/kube/kube-access'),
     import('../workflow/local-driver'),
-    import('./investigate'),
+    import('../adapters/kube/debug-pod'),
     import('../sim/sim-namespace'),
   ]);
   const sim = await simStarting;
@@ -95,10 +95,7 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
       { DEFAULT_DEBUG_IMAGE },
       { SIM_DEBUG_NAMESPACE },
     ] = await modules;
-    // The simulator's ARM and API servers take one bearer token; the demo's credential hands it out.
-    const credential: TokenCredential = {
-      getToken: () => Promise.resolve({ token: sim.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
-    };
+    const credential = simCredential(sim.token);
     const archive = new DirectoryArchive(out);
     const finding = await investigate(
       {

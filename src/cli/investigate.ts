@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DirectoryArchive } from '../adapters/archive/directory-archive';
 import { AzureAccess } from '../adapters/azure/azure-access';
+import { DEFAULT_DEBUG_IMAGE, DEFAULT_DEBUG_NAMESPACE } from '../adapters/kube/debug-pod';
 import { KubeAccess } from '../adapters/kube/kube-access';
 import { InputError } from '../core/errors';
 import { parseInvestigationInput } from '../core/investigation-request';
@@ -9,9 +10,6 @@ import { investigate } from '../workflow/local-driver';
 import { printFinding } from './print-finding';
 import type { CliIo } from './io';
 import { INVESTIGATE_USAGE } from './usage';
-
-export const DEFAULT_DEBUG_NAMESPACE = 'aks-snat-responder';
-export const DEFAULT_DEBUG_IMAGE = 'mcr.microsoft.com/cbl-mariner/busybox:2.0';
 
 function integerFlag(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;

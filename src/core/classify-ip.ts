@@ -80,3 +80,18 @@ export class IpClassifier {
     return !this.ranges.some((range) => contains(range, ip));
   }
 }
+
+/** True for a CIDR parseCidr takes (a bare address is a /32 or /128). */
+export function isCidr(text: string): boolean {
+  try {
+    parseCidr(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The classifier for CIDRs given as text (app settings, activity inputs): each must be a CIDR. */
+export function classifierFor(privateCidrs: readonly string[]): IpClassifier {
+  return new IpClassifier(privateCidrs.map(parseCidr));
+}

@@ -33,13 +33,11 @@ export interface NodeEvidenceJson {
   readonly hostNetns: number | null;
 }
 
-/** The evidence as plain data; with `pids`, only those PIDs' owners are kept (the trace's, say). */
-export function evidenceToJson(evidence: NodeEvidence, pids?: ReadonlySet<number>): NodeEvidenceJson {
+/** The evidence as plain data, the owners of `pids` only (the node has far more processes than are needed). */
+export function evidenceToJson(evidence: NodeEvidence, pids: ReadonlySet<number>): NodeEvidenceJson {
   return {
     netnsPods: [...evidence.netnsPods].map(([netns, pod]) => ({ netns, pod })),
-    pidPods: [...evidence.pidPods]
-      .filter(([pid]) => pids === undefined || pids.has(pid))
-      .map(([pid, pod]) => ({ pid, pod })),
+    pidPods: [...evidence.pidPods].filter(([pid]) => pids.has(pid)).map(([pid, pod]) => ({ pid, pod })),
     hostNetns: evidence.hostNetns,
   };
 }

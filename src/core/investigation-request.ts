@@ -10,20 +10,19 @@ export const DEFAULT_TRACE_SECONDS = 30;
 const MANAGED_CLUSTER_ID =
   /^\/subscriptions\/[0-9a-fA-F-]{36}\/resourceGroups\/[-\w._()]{1,90}\/providers\/Microsoft\.ContainerService\/managedClusters\/[a-zA-Z0-9][-_a-zA-Z0-9]{0,62}$/i;
 
+/** A node's IP as requests and steps carry it. */
+export const nodeIpSchema = z.string().refine((ip) => parseIp(ip) !== null, 'not an IP address');
+/** A node's name: a DNS-1123 subdomain. */
+export const nodeNameSchema = z.string().refine(isDns1123Subdomain, 'not a node name (DNS-1123)');
+/** How long tcptracer runs, in whole seconds. */
+export const traceSecondsSchema = z.number().int('must be a whole number').min(1).max(MAX_TRACE_SECONDS);
+
 const schema = z
   .object({
     clusterResourceId: z.string().regex(MANAGED_CLUSTER_ID, 'not an AKS managed cluster resource ID'),
-    nodeIp: z
-      .string()
-      .refine((ip) => parseIp(ip) !== null, 'not an IP address')
-      .optional(),
-    nodeName: z.string().refine(isDns1123Subdomain, 'not a node name (DNS-1123)').optional(),
-    traceSeconds: z
-      .number()
-      .int('must be a whole number')
-      .min(1)
-      .max(MAX_TRACE_SECONDS)
-      .default(DEFAULT_TRACE_SECONDS),
+    nodeIp: nodeIpSchema.optional(),
+    nodeName: nodeNameSchema.optional(),
+    traceSeconds: traceSecondsSchema.default(DEFAULT_TRACE_SECONDS),
     force: z.boolean().default(false),
   })
   .strict()

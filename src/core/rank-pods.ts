@@ -298,6 +298,7 @@ function evidenceLines(input: {
   return lines;
 }
 
-function formatRate(perSecond: number): string {
+/** Connects per second as people read them: whole above 10, one decimal below. */
+export function formatRate(perSecond: number): string {
   return perSecond >= 10 ? String(Math.round(perSecond)) : String(Math.round(perSecond * 10) / 10);
 }

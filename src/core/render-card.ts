@@ -1,6 +1,7 @@
 import { culpritOf } from './culprit';
 import type { Finding, RankedPod } from './finding';
 import { formatEndpoint } from './ip-address';
+import { formatRate } from './rank-pods';
 
 /** Rows of the ranking the card shows; the archive holds them all. */
 const CARD_PODS = 5;
@@ -18,9 +19,7 @@ function count(value: number | null): string {
 }
 
 function rate(connects: number, seconds: number | null): string {
-  if (seconds === null || seconds <= 0) return '-';
-  const perSecond = connects / seconds;
-  return perSecond >= 10 ? String(Math.round(perSecond)) : String(Math.round(perSecond * 10) / 10);
+  return seconds === null || seconds <= 0 ? '-' : formatRate(connects / seconds);
 }
 
 function podRow(pod: RankedPod, traceSeconds: number | null, destinations: number): Element {

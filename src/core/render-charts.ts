@@ -1,11 +1,8 @@
+import { escapeHtml } from './escape-html';
 import type { Finding } from './finding';
 
 /** Pods the bar chart shows; the table below it has them all. */
 const CHART_PODS = 15;
-
-function escapeXml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
 
 /**
  * Public ESTABLISHED per pod, the busiest first, as inline SVG: the culprit's bar stands out. Empty when no
@@ -25,7 +22,7 @@ export function podsChart(finding: Finding): string {
       const culprit = finding.culprit?.namespace === pod.namespace && finding.culprit.name === pod.name;
       const y = i * row;
       return (
-        `<text x="${label - 8}" y="${y + 15}" text-anchor="end">${escapeXml(`${pod.namespace}/${pod.name}`)}</text>` +
+        `<text x="${label - 8}" y="${y + 15}" text-anchor="end">${escapeHtml(`${pod.namespace}/${pod.name}`)}</text>` +
         `<rect x="${label}" y="${y + 3}" width="${Math.max(length, 1)}" height="${row - 6}" fill="${culprit ? '#c50f1f' : '#4f6bed'}"><title>${value}</title></rect>` +
         `<text x="${label + Math.max(length, 1) + 6}" y="${y + 15}">${value}</text>`
       );
@@ -56,8 +53,8 @@ export function snatChart(finding: Finding): string {
     `<polyline points="${line}" fill="none" stroke="#4f6bed" stroke-width="2"/>` +
     `<text x="${left - 6}" y="${y(0)}" text-anchor="end">0</text>` +
     `<text x="${left - 6}" y="${y(top) + 10}" text-anchor="end">${top}</text>` +
-    `<text x="${left}" y="${height - 6}">${escapeXml(first)} UTC</text>` +
-    `<text x="${width - 10}" y="${height - 6}" text-anchor="end">${escapeXml(last)} UTC</text>` +
+    `<text x="${left}" y="${height - 6}">${escapeHtml(first)} UTC</text>` +
+    `<text x="${width - 10}" y="${height - 6}" text-anchor="end">${escapeHtml(last)} UTC</text>` +
     `</svg>`
   );
 }

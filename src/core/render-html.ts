@@ -1,18 +1,12 @@
 import { culpritOf } from './culprit';
+import { escapeHtml } from './escape-html';
 import type { Finding } from './finding';
 import { formatEndpoint } from './ip-address';
 import { podsChart, snatChart } from './render-charts';
 import { renderText } from './render-text';
 
-function escape(value: string): string {
-  return value.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
-}
-
 function cell(value: string | number | null, tag = 'td'): string {
-  return `<${tag}>${escape(value === null ? '?' : String(value))}</${tag}>`;
+  return `<${tag}>${escapeHtml(value === null ? '?' : String(value))}</${tag}>`;
 }
 
 export interface HtmlOptions {
@@ -50,7 +44,7 @@ export function renderHtml(finding: Finding, options: HtmlOptions = {}): string 
     .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<title>${escape(title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#1b1b1b}
 h1{font-size:1.4em} .status{color:#555} .culprit td{background:#fde7e9;font-weight:600}
@@ -58,14 +52,14 @@ table{border-collapse:collapse;margin:1em 0} th,td{border:1px solid #ccc;padding
 td:nth-child(n+3):not(:last-child){text-align:right} pre{background:#f6f6f6;padding:1em;white-space:pre-wrap}
 #card{max-width:560px;border:1px solid #ddd;border-radius:4px;padding:8px;margin:1em 0}
 </style></head><body>
-<h1>${escape(title)}</h1>
-<p class="status">Status: ${escape(finding.status)}</p>
-<p><strong>Culprit:</strong> ${culprit === undefined ? 'none found' : escape(`${culprit.namespace}/${culprit.name}`)}</p>
-${culprit === undefined ? '' : `<ul>${culprit.evidence.map((e) => `<li>${escape(e)}</li>`).join('')}</ul>`}
+<h1>${escapeHtml(title)}</h1>
+<p class="status">Status: ${escapeHtml(finding.status)}</p>
+<p><strong>Culprit:</strong> ${culprit === undefined ? 'none found' : escapeHtml(`${culprit.namespace}/${culprit.name}`)}</p>
+${culprit === undefined ? '' : `<ul>${culprit.evidence.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>`}
 ${
   finding.snat === null
     ? ''
-    : `<p><strong>SNAT ports:</strong> ${escape(`${finding.snat.usedPorts} used of ${finding.snat.allocatedPorts} allocated, ${finding.snat.failedConnections} failed connections`)}</p>`
+    : `<p><strong>SNAT ports:</strong> ${escapeHtml(`${finding.snat.usedPorts} used of ${finding.snat.allocatedPorts} allocated, ${finding.snat.failedConnections} failed connections`)}</p>`
 }
 ${snatChart(finding) === '' ? '' : `<h2>SNAT ports used, last 30 minutes</h2>\n${snatChart(finding)}`}
 ${podsChart(finding) === '' ? '' : `<h2>Public ESTABLISHED connections per pod</h2>\n${podsChart(finding)}`}
@@ -74,8 +68,8 @@ ${podsChart(finding) === '' ? '' : `<h2>Public ESTABLISHED connections per pod</
 <tbody>
 ${rows}
 </tbody></table>
-${finding.recommendations.length === 0 ? '' : `<h2>Recommendations</h2><ul>${finding.recommendations.map((r) => `<li>${escape(r.text)}</li>`).join('')}</ul>`}
-${finding.warnings.length === 0 ? '' : `<h2>Warnings</h2><ul>${finding.warnings.map((w) => `<li>${escape(w)}</li>`).join('')}</ul>`}
+${finding.recommendations.length === 0 ? '' : `<h2>Recommendations</h2><ul>${finding.recommendations.map((r) => `<li>${escapeHtml(r.text)}</li>`).join('')}</ul>`}
+${finding.warnings.length === 0 ? '' : `<h2>Warnings</h2><ul>${finding.warnings.map((w) => `<li>${escapeHtml(w)}</li>`).join('')}</ul>`}
 ${
   options.card === undefined
     ? ''
@@ -85,7 +79,7 @@ ${
 <script>(function(){var card=new AdaptiveCards.AdaptiveCard();card.parse(${inlineScript(JSON.stringify(options.card.json))});var el=card.render();if(el)document.getElementById('card').appendChild(el);})();</script>`
 }
 <h2>Full report</h2>
-<pre>${escape(renderText(finding))}</pre>
+<pre>${escapeHtml(renderText(finding))}</pre>
 </body></html>
 `;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseCidr } from '../core/classify-ip';
+import { DEFAULT_DEBUG_IMAGE, DEFAULT_DEBUG_NAMESPACE } from '../adapters/kube/debug-pod';
+import { isCidr } from '../core/classify-ip';
 import { InputError } from '../core/errors';
 import { DEFAULT_TRACE_SECONDS, MAX_TRACE_SECONDS } from '../core/investigation-request';
 import { isDns1123Label } from '../core/validate-names';
@@ -70,22 +71,18 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     env[SETTINGS.traceSeconds],
   );
   const cooldownMinutes = read(integer(SETTINGS.cooldownMinutes, 0, 1440, 15), env[SETTINGS.cooldownMinutes]);
-  const debugNamespace = env[SETTINGS.debugNamespace] || 'aks-snat-responder';
+  const debugNamespace = env[SETTINGS.debugNamespace] || DEFAULT_DEBUG_NAMESPACE;
   if (!isDns1123Label(debugNamespace))
     problems.push(`${SETTINGS.debugNamespace} is not a namespace name: '${debugNamespace}'`);
-  const debugImage = env[SETTINGS.debugImage] || 'mcr.microsoft.com/cbl-mariner/busybox:2.0';
+  const debugImage = env[SETTINGS.debugImage] || DEFAULT_DEBUG_IMAGE;
   if (!/^[\w.:/@-]{1,255}$/.test(debugImage))
     problems.push(`${SETTINGS.debugImage} is not an image reference`);
   const privateCidrs = (env[SETTINGS.privateCidrs] ?? '')
     .split(',')
     .map((c) => c.trim())
     .filter((c) => c !== '');
-  for (const cidr of privateCidrs) {
-    try {
-      parseCidr(cidr);
-    } catch {
-      problems.push(`${SETTINGS.privateCidrs}: not a CIDR: '${cidr}'`);
-    }
+  for (const cidr of privateCidrs.filter((c) => !isCidr(c))) {
+    problems.push(`${SETTINGS.privateCidrs}: not a CIDR: '${cidr}'`);
   }
   const container = env[SETTINGS.archiveContainer] || 'snat-findings';
   if (!/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/.test(container)) {

@@ -14,7 +14,7 @@ import { ACTIVITIES, runActivity, type ActivityName } from '../activities/regist
 import { BlobArchives } from '../adapters/archive/blob-archive';
 import { AzureAccess } from '../adapters/azure/azure-access';
 import { defaultCredential } from '../adapters/azure/azure-options';
-import { KubeAccess } from '../adapters/kube/kube-access';
+import type * as KubeAccessModule from '../adapters/kube/kube-access';
 import { postToTeams } from '../adapters/teams/teams-webhook';
 import { INVESTIGATE_SNAT, investigateSnat } from '../orchestrations/investigate-snat';
 import type { ClusterRef, StepPorts } from '../workflow/ports';
@@ -30,10 +30,22 @@ const archives = new BlobArchives(
   'accountUrl' in config.archive ? { ...config.archive, credential } : config.archive,
 );
 
+let kubeModule: typeof KubeAccessModule | null = null;
+
+/**
+ * client-node takes ~0.5 s to load: only the activities that reach the cluster pay for it, not the alert
+ * webhook's cold start (the action group retries after 10 s).
+ */
+function kubeAccess(): typeof KubeAccessModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use, on purpose
+  kubeModule ??= require('../adapters/kube/kube-access') as typeof KubeAccessModule;
+  return kubeModule;
+}
+
 function stepPorts(context: InvocationContext): StepPorts {
   return {
     azure,
-    kube: (kubeconfig) => new KubeAccess({ kubeconfig }),
+    kube: (kubeconfig) => new (kubeAccess().KubeAccess)({ kubeconfig }),
     archive: (folder) => archives.folder(folder),
     debugNamespace: config.debugNamespace,
     debugImage: config.debugImage,
@@ -67,8 +79,12 @@ function withClient(handler: Handler) {
       traceSeconds: config.traceSeconds,
       privateCidrs: config.privateCidrs,
       managementUrls: (id) => {
-        const payload = client.createHttpManagementPayload(id);
-        return { statusQueryGetUri: payload.statusQueryGetUri };
+        // Durable's own URLs for the instance (status, terminate, purge, ...), as createCheckStatusResponse gives them.
+        return Object.fromEntries(
+          Object.entries(client.createHttpManagementPayload(id)).filter(
+            (entry): entry is [string, string] => entry[0] !== 'id' && typeof entry[1] === 'string',
+          ),
+        );
       },
     });
   };

@@ -1,6 +1,6 @@
 import type { TraceSummary } from '../core/aggregate-trace';
 import { buildFinding, failedFinding } from '../core/build-finding';
-import { IpClassifier, parseCidr } from '../core/classify-ip';
+import { classifierFor } from '../core/classify-ip';
 import { evidenceFromJson, NO_NODE_EVIDENCE, podKey, type NodePod } from '../core/correlate';
 import { oneLine } from '../core/errors';
 import type { Finding, SnatUsage } from '../core/finding';
@@ -167,7 +167,7 @@ export function* investigation(request: InvestigationRequest): Flow<Finding> {
     sockets,
     evidence: inspection === null ? NO_NODE_EVIDENCE : evidenceFromJson(inspection.evidence),
     snat: 'usage' in snat ? snatFigures(cluster, node.nodeCount, snat.usage) : null,
-    classifier: new IpClassifier(privateCidrs.map(parseCidr)),
+    classifier: classifierFor(privateCidrs),
     problems,
   });
   return yield* archived(finding, folder);

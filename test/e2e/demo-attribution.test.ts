@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TokenCredential } from '@azure/core-auth';
 import { AzureAccess } from '../../src/adapters/azure/azure-access';
 import { KubeAccess } from '../../src/adapters/kube/kube-access';
 import type { Finding } from '../../src/core/finding';
@@ -8,6 +7,7 @@ import { parseScenario, type Scenario } from '../../src/sim/scenario';
 import { SIM_DEBUG_NAMESPACE, startSimCluster } from '../../src/sim/sim-cluster';
 import { investigate } from '../../src/workflow/local-driver';
 import { MemoryArchives } from '../helpers/memory-archive';
+import { simCredential } from '../../src/sim/sim-credential';
 
 const SCENARIOS = join(__dirname, '..', 'fixtures', 'scenarios');
 
@@ -15,9 +15,7 @@ const SCENARIOS = join(__dirname, '..', 'fixtures', 'scenarios');
 async function run(scenario: Scenario, nodeIp?: string): Promise<{ finding: Finding; archive: string[] }> {
   const sim = await startSimCluster(scenario, { startDelayMs: 20 });
   try {
-    const credential: TokenCredential = {
-      getToken: () => Promise.resolve({ token: sim.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
-    };
+    const credential = simCredential(sim.token);
     const archives = new MemoryArchives();
     let folder = '';
     const finding = await investigate(

@@ -2,7 +2,6 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { TokenCredential } from '@azure/core-auth';
 import { chromium, type Browser } from 'playwright-core';
 import { DirectoryArchive } from '../../src/adapters/archive/directory-archive';
 import { AzureAccess } from '../../src/adapters/azure/azure-access';
@@ -10,6 +9,7 @@ import { KubeAccess } from '../../src/adapters/kube/kube-access';
 import { DEFAULT_SCENARIO } from '../../src/sim/default-scenario';
 import { SIM_DEBUG_NAMESPACE, startSimCluster } from '../../src/sim/sim-cluster';
 import { investigate } from '../../src/workflow/local-driver';
+import { simCredential } from '../../src/sim/sim-credential';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -23,9 +23,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'aks-snat-report-'));
   const sim = await startSimCluster(DEFAULT_SCENARIO, { startDelayMs: 20 });
   try {
-    const credential: TokenCredential = {
-      getToken: () => Promise.resolve({ token: sim.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
-    };
+    const credential = simCredential(sim.token);
     const archive = new DirectoryArchive(dir);
     await investigate(
       {

@@ -1,4 +1,3 @@
-import type { TokenCredential } from '@azure/core-auth';
 import { runActivity, type ActivityName } from '../../src/activities/registry';
 import { AzureAccess } from '../../src/adapters/azure/azure-access';
 import { KubeAccess } from '../../src/adapters/kube/kube-access';
@@ -16,6 +15,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { startTeamsReceiver, type TeamsReceiver } from '../helpers/teams-receiver';
 import { postToTeams } from '../../src/adapters/teams/teams-webhook';
 import { STEPS } from '../helpers/investigation-steps';
+import { simCredential } from '../../src/sim/sim-credential';
 
 const START = new Date('2026-11-22T10:15:00Z');
 
@@ -43,9 +43,7 @@ const archives = new MemoryArchives();
 beforeAll(async () => {
   sim = await startSimCluster(DEFAULT_SCENARIO, { startDelayMs: 20 });
   teams = await startTeamsReceiver();
-  const credential: TokenCredential = {
-    getToken: () => Promise.resolve({ token: sim.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
-  };
+  const credential = simCredential(sim.token);
   ports = {
     azure: new AzureAccess({ credential, endpoint: sim.arm.endpoint, tlsOptions: { ca: sim.arm.ca } }),
     kube: (kubeconfig) => new KubeAccess({ kubeconfig }),

@@ -1,4 +1,3 @@
-import type { TokenCredential } from '@azure/core-auth';
 import { AzureAccess } from '../../src/adapters/azure/azure-access';
 import { debugPodName, debugPodSpec } from '../../src/adapters/kube/debug-pod';
 import { KubeAccess } from '../../src/adapters/kube/kube-access';
@@ -6,6 +5,7 @@ import { staleDebugPods } from '../../src/core/stale-debug-pods';
 import { sweepDebugPods } from '../../src/functions/sweeper';
 import { DEFAULT_SCENARIO } from '../../src/sim/default-scenario';
 import { SIM_DEBUG_NAMESPACE, startSimCluster, type SimCluster } from '../../src/sim/sim-cluster';
+import { simCredential } from '../../src/sim/sim-credential';
 
 let sim: SimCluster;
 
@@ -27,9 +27,7 @@ function debugPods() {
 
 describe('the sweeper, against the simulated cluster', () => {
   it('deletes the debug pods past their deadline and leaves an investigation in progress alone', async () => {
-    const credential: TokenCredential = {
-      getToken: () => Promise.resolve({ token: sim.token, expiresOnTimestamp: Date.now() + 3_600_000 }),
-    };
+    const credential = simCredential(sim.token);
     const azure = new AzureAccess({ credential, endpoint: sim.arm.endpoint, tlsOptions: { ca: sim.arm.ca } });
     const kube = new KubeAccess({
       kubeconfig: await azure.kubeconfig(await azure.findCluster({ clusterId: sim.arm.clusterId })),

@@ -2,6 +2,11 @@ import { createHash } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import { InputError } from '../../core/errors';
 
+/** Where the debug pod runs unless told otherwise (a namespace of the responder's own, Pod Security privileged). */
+export const DEFAULT_DEBUG_NAMESPACE = 'aks-snat-responder';
+/** A small image with a shell: the tools come from the node (nsenter into PID 1), not from the image. */
+export const DEFAULT_DEBUG_IMAGE = 'mcr.microsoft.com/cbl-mariner/busybox:2.0';
+
 /** Labels every responder debug pod carries, so that a sweeper finds leftovers. */
 export const DEBUG_POD_LABELS = {
   'app.kubernetes.io/name': 'aks-snat-responder',

@@ -1,21 +1,10 @@
 import { Writable } from 'node:stream';
 import { CoreV1Api, Exec, KubeConfig, Log, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import type { NodePod } from '../../core/correlate';
-import { CustomError } from '../../core/errors';
+import { KubeError } from './kube-error';
 import type { DebugPodInfo } from '../../core/stale-debug-pods';
 import type { ExecResult } from '../../workflow/ports';
 import { DEBUG_POD_LABELS } from './debug-pod';
-
-/** A Kubernetes API call that failed for a reason in the world: the HTTP status when there was one. */
-export class KubeError extends CustomError {
-  constructor(
-    message: string,
-    readonly status: number | null,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
 
 const PAGE = 500;
 
@@ -102,7 +91,9 @@ export class KubeAccess {
         }),
       );
       for (const pod of page.items) {
-        if (pod.metadata?.labels?.['app.kubernetes.io/name'] === 'aks-snat-responder') continue;
+        if (pod.metadata?.labels?.['app.kubernetes.io/name'] === DEBUG_POD_LABELS['app.kubernetes.io/name']) {
+          continue;
+        }
         // A completed pod (a Job's, say) has no process and holds no socket.
         if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
         const hostNetwork = pod.spec?.hostNetwork === true;
