@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DirectoryArchive } from '../adapters/archive/directory-archive';
 import { InputError } from '../core/errors';
-import { MAX_TRACE_SECONDS } from '../core/investigation-request';
-import { parseIp } from '../core/ip-address';
+import { canonicalNodeIp, MAX_TRACE_SECONDS } from '../core/investigation-request';
 import { DEFAULT_SCENARIO } from '../sim/default-scenario';
 import { parseScenario, type Scenario } from '../sim/scenario';
 import { startSimClusterThread } from '../sim/sim-cluster-thread';
@@ -69,7 +68,7 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
     );
   }
   const nodeIp = values['node-ip'];
-  if (nodeIp !== undefined && parseIp(nodeIp) === null)
+  if (nodeIp !== undefined && canonicalNodeIp(nodeIp) === null)
     throw new InputError(`--node-ip is not an IP address: '${nodeIp}'`);
   const out = values.out ?? 'snat-demo';
   await prepareOut(out);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InputError } from './errors';
-import { formatIpv4, formatIpv6, parseIp } from './ip-address';
+import { canonicalNodeIp } from './investigation-request';
 import { LOAD_BALANCER_TYPE, parseResourceId } from './resource-id';
 
 /** The load balancer metrics a SNAT alert may be set on (DESIGN.md section 1). */
@@ -102,13 +102,12 @@ export function parseSnatAlert(payload: unknown): SnatAlert {
         `not a SNAT alert: ${where}.dimensions: no ${NODE_DIMENSION} (split the alert rule by ${NODE_DIMENSION}, one alert per node)`,
       );
     }
-    const ip = parseIp(dimension.value);
-    if (ip === null) {
+    const text = canonicalNodeIp(dimension.value);
+    if (text === null) {
       throw new InputError(
         `not a SNAT alert: ${where}.dimensions: ${NODE_DIMENSION} '${dimension.value}' is not an IP address`,
       );
     }
-    const text = ip.version === 4 ? formatIpv4(ip.value) : formatIpv6(ip.value);
     if (nodes.some((n) => n.ip === text)) continue;
     nodes.push({
       ip: text,

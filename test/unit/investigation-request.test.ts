@@ -31,8 +31,23 @@ describe('parseInvestigationInput', () => {
     ],
     [{ clusterResourceId: CLUSTER, nodeIp: '10.224.0.4; rm -rf /' }, 'nodeIp: not an IP address'],
     [{ clusterResourceId: CLUSTER, nodeIp: '10.224.0.4', shell: 'x' }, 'request: Unrecognized key: "shell"'],
+    [{ clusterResourceId: CLUSTER, nodeIp: 'fe80::1%;rm -rf /' }, 'nodeIp: not an IP address'],
+    [{ clusterResourceId: CLUSTER, nodeIp: '[10.224.0.4]' }, 'nodeIp: not an IP address'],
+    [
+      { clusterResourceId: CLUSTER.replace('rg-demo', '..'), nodeIp: '10.224.0.4' },
+      'clusterResourceId: not an AKS managed cluster resource ID',
+    ],
   ])('refuses %j with one line', (input, message) => {
     expect(() => parseInvestigationInput(input)).toThrow(message);
+  });
+
+  it('gives the node IP in canonical form, so that one node is one instance ID', () => {
+    expect(parseInvestigationInput({ clusterResourceId: CLUSTER, nodeIp: 'FD00:0::1' }).nodeIp).toBe(
+      'fd00::1',
+    );
+    expect(parseInvestigationInput({ clusterResourceId: CLUSTER, nodeIp: '::ffff:10.224.0.4' }).nodeIp).toBe(
+      '10.224.0.4',
+    );
   });
 
   it('names every problem at once', () => {

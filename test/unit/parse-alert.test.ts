@@ -98,6 +98,11 @@ describe('parseSnatAlert (common alert schema, load balancer SNAT metrics)', () 
       },
       "not a SNAT alert: data.alertContext.condition.allOf.0.dimensions: BackendIPAddress '10.224.0.4; rm -rf /' is not an IP address",
     ],
+    [
+      // parseIp takes a zone as the tools print it; a zone is free text, and a node IP has none
+      { metricName: 'UsedSnatPorts', dimensions: [{ name: 'BackendIPAddress', value: 'fe80::1%;id' }] },
+      "not a SNAT alert: data.alertContext.condition.allOf.0.dimensions: BackendIPAddress 'fe80::1%;id' is not an IP address",
+    ],
   ])('refuses a criterion %j', (criterion, message) => {
     expect(() => parseSnatAlert(mutated('data.alertContext.condition.allOf', [criterion]))).toThrow(message);
   });
