@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchAlerts } from './alert-load';
 import { generateTrace } from './generate-trace';
 
 const ROOT = join(__dirname, '..', '..');
@@ -104,11 +105,16 @@ function benchScale(runs: number): string {
   return `1000 nodes, 250 pods on the node: demo overhead beyond the ${traceSeconds} s trace ${median(overheads).toFixed(2)} s (median of ${runs})`;
 }
 
-/** `npm run bench` runs both; `npm run bench -- analyze` or `-- scale` only one. */
-function main(): void {
+/** `npm run bench` runs them all; `npm run bench -- analyze`, `-- scale` or `-- alerts` only one. */
+async function main(): Promise<void> {
   const only = process.argv[2];
-  if (only !== undefined && only !== 'analyze' && only !== 'scale') {
-    throw new Error(`unknown bench '${only}': analyze or scale`);
+  if (only !== undefined && only !== 'analyze' && only !== 'scale' && only !== 'alerts') {
+    throw new Error(`unknown bench '${only}': analyze, scale or alerts`);
+  }
+  if (only === 'alerts') {
+    const rows = await benchAlerts(3);
+    process.stdout.write(`\nnode ${process.version}; alert webhook handler latency\n${rows.join('\n')}\n`);
+    return;
   }
   if (!existsSync(TIME)) throw new Error(`${TIME} is needed for peak memory: apt-get install -y time`);
   mkdirSync(OUT, { recursive: true });
@@ -136,7 +142,16 @@ function main(): void {
     rows.push(benchScale(3));
     process.stderr.write(`${rows[rows.length - 1]}\n`);
   }
+  if (only === undefined) {
+    for (const row of await benchAlerts(3)) {
+      rows.push(row);
+      process.stderr.write(`${row}\n`);
+    }
+  }
   process.stdout.write(`\nnode ${process.version}; median wall time, largest peak RSS\n${rows.join('\n')}\n`);
 }
 
-main();
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -19,9 +19,9 @@ import { postToTeams } from '../adapters/teams/teams-webhook';
 import { INVESTIGATE_SNAT, investigateSnat } from '../orchestrations/investigate-snat';
 import type { ClusterRef, StepPorts } from '../workflow/ports';
 import { loadConfig } from './config';
-import { DurableStarter } from './durable-starter';
 import { handleRerun, handleSnatAlert, handleStatus, type TriggerDeps } from './http-handlers';
 import { sweepDebugPods } from './sweeper';
+import { triggerDeps } from './trigger-deps';
 
 const config = loadConfig(process.env);
 const credential = defaultCredential();
@@ -70,24 +70,8 @@ type Handler = (
 ) => Promise<HttpResponseInit>;
 
 function withClient(handler: Handler) {
-  return (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    const client = df.getClient(context);
-    return handler(request, context, {
-      starter: new DurableStarter(client),
-      now: () => new Date(),
-      cooldownMinutes: config.cooldownMinutes,
-      traceSeconds: config.traceSeconds,
-      privateCidrs: config.privateCidrs,
-      managementUrls: (id) => {
-        // Durable's own URLs for the instance (status, terminate, purge, ...), as createCheckStatusResponse gives them.
-        return Object.fromEntries(
-          Object.entries(client.createHttpManagementPayload(id)).filter(
-            (entry): entry is [string, string] => entry[0] !== 'id' && typeof entry[1] === 'string',
-          ),
-        );
-      },
-    });
-  };
+  return (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> =>
+    handler(request, context, triggerDeps(context, config));
 }
 
 const durableClient = df.input.durableClient();

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { CustomError } from '../core/errors';
 import type { InvestigationRequest } from '../workflow/investigation';
 import type { ClusterRef } from '../workflow/ports';
 
@@ -11,10 +12,17 @@ export interface InstanceStatus {
   readonly output: unknown;
 }
 
+/**
+ * Durable refused to start an instance because one with that ID is active (its default
+ * overridableExistingInstanceStates): another trigger started it between our status check and our start.
+ */
+export class InstanceExistsError extends CustomError {}
+
 /** The Durable client as the triggers need it; a stand-in in tests. */
 export interface InvestigationStarter {
   /** null when there is no such instance (durable-functions 3.x throws there: the adapter catches it). */
   status(instanceId: string): Promise<InstanceStatus | null>;
+  /** Throws InstanceExistsError when an instance with this ID is active. */
   start(instanceId: string, request: InvestigationRequest): Promise<void>;
 }
 
@@ -40,7 +48,9 @@ export function instanceIdFor(cluster: ClusterRef, node: { ip: string } | { name
 
 /**
  * Starts the investigation of a node unless one is running for it, or one started within the cooldown
- * (then only `force` starts another). A finished instance's ID is reused: Durable replaces it.
+ * (then only `force` starts another). A finished instance's ID is reused: Durable replaces it. The check
+ * and the start are two calls, so two alerts at once may both find no instance: Durable starts the first
+ * and refuses the second, which is then a deduplication, not an error.
  */
 export async function startOnce(
   starter: InvestigationStarter,
@@ -60,6 +70,16 @@ export async function startOnce(
   ) {
     return { outcome: 'recent', instanceId, since: current.createdTime.toISOString() };
   }
-  await starter.start(instanceId, { ...request, investigationId: instanceId });
+  try {
+    await starter.start(instanceId, { ...request, investigationId: instanceId });
+  } catch (error) {
+    if (!(error instanceof InstanceExistsError)) throw error;
+    const winner = await starter.status(instanceId);
+    return {
+      outcome: 'running',
+      instanceId,
+      since: (winner?.createdTime ?? options.now).toISOString(),
+    };
+  }
   return { outcome: 'started', instanceId };
 }
