@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Finding } from '../core/finding';
 import { renderCard } from '../core/render-card';
 import { renderHtml } from '../core/render-html';
+import { SpoolingArchive } from '../adapters/archive/spooling-archive';
 import { archiveFolderSchema, defineActivity } from './activity';
 
 let renderer: Promise<string> | null = null;
@@ -13,7 +14,13 @@ function cardRenderer(): Promise<string> {
   return renderer;
 }
 
-const findingSchema = z.custom<Finding>(
+export interface ArchivedFinding {
+  readonly location: string;
+  /** What the archive had to say about itself (raw files kept, then archived late). */
+  readonly warnings: readonly string[];
+}
+
+export const findingSchema = z.custom<Finding>(
   (value) =>
     typeof value === 'object' && value !== null && (value as { schemaVersion?: unknown }).schemaVersion === 1,
   'not a Finding (schemaVersion 1)',
@@ -26,9 +33,25 @@ const findingSchema = z.custom<Finding>(
 export const archiveFinding = defineActivity({
   name: 'archiveFinding',
   input: z.object({ finding: findingSchema, archiveFolder: archiveFolderSchema }),
-  run: async ({ finding, archiveFolder }, ports): Promise<{ readonly location: string }> => {
-    const archive = ports.archive(archiveFolder);
-    const archived: Finding = { ...finding, archive: { location: archive.location } };
+  run: async ({ finding, archiveFolder }, ports): Promise<ArchivedFinding> => {
+    const spooling = ports.archive(archiveFolder);
+    // What the steps had to keep while the archive was down goes first; if it is still down, this step
+    // fails (and is retried), the kept files staying where they are.
+    const spooled = spooling instanceof SpoolingArchive ? spooling : null;
+    const where = spooled?.spoolLocation;
+    const kept = spooled === null ? 0 : await spooled.flush();
+    const archive = spooled?.direct ?? spooling;
+    const warnings =
+      kept === 0
+        ? []
+        : [
+            `${kept} raw files were kept on ${where ?? 'local disk'} while the archive was unavailable, and archived by a retry`,
+          ];
+    const archived: Finding = {
+      ...finding,
+      warnings: [...finding.warnings, ...warnings],
+      archive: { location: archive.location },
+    };
     const card = renderCard(archived);
     await archive.write('finding.json', `${JSON.stringify(archived, null, 2)}\n`);
     await archive.write(
@@ -36,6 +59,6 @@ export const archiveFinding = defineActivity({
       renderHtml(archived, { card: { json: card, renderer: await cardRenderer() } }),
     );
     await archive.write('card.json', `${JSON.stringify(card, null, 2)}\n`);
-    return { location: archive.location };
+    return { location: archive.location, warnings };
   },
 });

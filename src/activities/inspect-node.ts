@@ -55,6 +55,8 @@ export const inspectNode = defineActivity({
     pods: z.array(nodePodSchema).max(5000).readonly(),
     archiveFolder: archiveFolderSchema,
     privateCidrs: privateCidrsSchema,
+    /** False when the debug pod is not running: each pod's own table is read by kubectl exec instead. */
+    hostSide: z.boolean().default(true),
   }),
   run: async (input, ports): Promise<NodeInspection> => {
     const kube = await kubeFor(ports, input.cluster);
@@ -65,13 +67,16 @@ export const inspectNode = defineActivity({
       archive: ports.archive(input.archiveFolder),
     };
     const problems: string[] = [];
-    const evidence = await correlate(debug, problems);
+    const evidence = input.hostSide
+      ? await correlate(debug, problems)
+      : resolveNodeEvidence({ namespaces: [], pidSandboxes: new Map(), sandboxes: [] });
     const sockets = await readSockets(
       debug,
       input.pods,
       evidence,
       classifierFor(input.privateCidrs),
       ports.socketConcurrency ?? 4,
+      input.hostSide,
     );
     return {
       evidence: evidenceToJson(evidence, hostNetworkPids(evidence, input.pods)),
@@ -105,7 +110,14 @@ function execIn(debug: DebugPod, command: readonly string[]) {
 /** lsns -> pstree -> crictl, as the runbook walks them, for every netns and every process on the node. */
 async function correlate(debug: DebugPod, problems: string[]): Promise<NodeEvidence> {
   const run = async (file: string, command: string[]): Promise<string | null> => {
-    const result = await execIn(debug, command);
+    let result: ExecResult;
+    try {
+      result = await execIn(debug, command);
+    } catch (error) {
+      // Exec refused or the API server failing past its retries: the correlation goes without it.
+      problems.push(`${file.replace(/\..*$/, '')} not run: ${oneLine(error)}`);
+      return null;
+    }
     await debug.archive.write(`correlation/${file}`, result.stdout);
     if (result.exitCode !== 0) {
       problems.push(
@@ -148,6 +160,7 @@ async function readSockets(
   evidence: NodeEvidence,
   classifier: IpClassifier,
   concurrency: number,
+  hostSide: boolean,
 ): Promise<Map<string, SocketReading>> {
   const sockets = new Map<string, SocketReading>();
   const count = (pod: NodePod, text: string): SocketReading => {
@@ -168,7 +181,12 @@ async function readSockets(
     if (netns !== undefined && !pidOfNetns.has(netns)) pidOfNetns.set(netns, pid);
   }
   const read = async (command: string[], file: string): Promise<{ text: string } | { reason: string }> => {
-    const result = await execIn(debug, command);
+    let result: ExecResult;
+    try {
+      result = await execIn(debug, command);
+    } catch (error) {
+      return { reason: oneLine(error) };
+    }
     await debug.archive.write(file, result.stdout);
     return result.exitCode === 0
       ? { text: result.stdout }
@@ -181,7 +199,13 @@ async function readSockets(
   for (const pod of pods) {
     const key = podKey(pod);
     if (pod.hostNetwork) {
-      hostPods.push(pod);
+      if (hostSide) hostPods.push(pod);
+      else
+        sockets.set(key, {
+          kind: 'failed',
+          reason:
+            "a hostNetwork pod shares the node's socket table, told apart by PID from the host side: no debug pod ran",
+        });
       continue;
     }
     const netns = netnsOf.get(key);
@@ -206,8 +230,12 @@ async function readSockets(
     }
   };
   const readBatches = mapLimited(batches, concurrency, async (batch) => {
-    const result = await execIn(debug, nodeCommands.procNetTcpMany(batch.map((b) => b.pid)));
-    const tables = result.exitCode === 0 ? splitProcNetTcp(result.stdout, batch.length) : null;
+    const result = await execIn(debug, nodeCommands.procNetTcpMany(batch.map((b) => b.pid))).catch(
+      () => null,
+    );
+    // A failed batch is read again pod by pod, each with its own reason.
+    const tables =
+      result !== null && result.exitCode === 0 ? splitProcNetTcp(result.stdout, batch.length) : null;
     const writes: Promise<void>[] = [];
     const misfits: typeof batch = [];
     for (const [index, entry] of batch.entries()) {
@@ -232,7 +260,7 @@ async function readSockets(
   });
   // Pods the host side does not show (no process found): `kubectl exec` into them, as the runbook does.
   const readUnseen = mapLimited(unseen, concurrency, async (pod) => {
-    sockets.set(podKey(pod), await readInPod(debug, pod, count));
+    sockets.set(podKey(pod), await readInPod(debug, pod, count, hostSide));
   });
   await Promise.all([readHost(), readBatches, readUnseen]);
   return sockets;
@@ -243,6 +271,7 @@ async function readInPod(
   debug: DebugPod,
   pod: NodePod,
   count: (pod: NodePod, text: string) => SocketReading,
+  hostSide: boolean,
 ): Promise<SocketReading> {
   const tried: string[] = [];
   for (const container of pod.containers ?? []) {
@@ -270,7 +299,7 @@ async function readInPod(
         : `kubectl exec: ${tried.join('; ')}`;
   return {
     kind: 'failed',
-    reason: `no process of the pod found on the node (lsns/pstree/crictl), and ${how}`,
+    reason: `${hostSide ? 'no process of the pod found on the node (lsns/pstree/crictl)' : 'no debug pod to read it from the host side'}, and ${how}`,
   };
 }
 

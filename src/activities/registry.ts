@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { StepPorts } from '../workflow/ports';
+import { DEFAULT_SPOOL_ROOT, SpoolingArchive, spoolFolderOf } from '../adapters/archive/spooling-archive';
 import { parseActivityInput } from './activity';
 import { archiveFinding } from './archive-finding';
 import { collectTrace } from './collect-trace';
@@ -38,5 +39,11 @@ interface AnyActivity {
 export async function runActivity(name: ActivityName, input: unknown, ports: StepPorts): Promise<unknown> {
   const activity: AnyActivity = ACTIVITIES[name];
   const parsed = parseActivityInput(activity, input) as never;
-  return activity.run(parsed, ports);
+  return activity.run(parsed, { ...ports, archive: spooled(ports) });
+}
+
+/** Every step's archive keeps what it cannot write, rather than lose an incident's raw outputs. */
+function spooled(ports: StepPorts): (folder: string) => SpoolingArchive {
+  const root = ports.spoolRoot ?? DEFAULT_SPOOL_ROOT;
+  return (folder) => new SpoolingArchive(ports.archive(folder), spoolFolderOf(root, folder));
 }

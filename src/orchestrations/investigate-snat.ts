@@ -3,23 +3,17 @@ import type { OrchestrationContext, Task } from 'durable-functions';
 import type { Finding } from '../core/finding';
 import type { CallInstruction, Instruction, TimerInstruction } from '../workflow/instructions';
 import { investigation, type InvestigationRequest } from '../workflow/investigation';
+import { ALWAYS_RUN, DeadlineError, DEADLINE_MARGIN_MS, STEP_RETRY } from '../workflow/policy';
 
 export const INVESTIGATE_SNAT = 'investigateSnat';
 
-/** Activities that run even past the deadline: the debug pod must go, and the finding be kept and sent. */
-const ALWAYS = new Set(['deleteDebugPod', 'archiveFinding', 'postCard']);
-/** Beyond the trace window, what the whole investigation may take before it gives up on new steps. */
-const DEADLINE_MARGIN_MS = 15 * 60_000;
-
 /** Transient failures (API 429/5xx, a dropped WebSocket) get three attempts, 5 s then 10 s apart. */
 export function retryOptions(): df.RetryOptions {
-  const retry = new df.RetryOptions(5_000, 3);
-  retry.backoffCoefficient = 2;
-  retry.maxRetryIntervalInMilliseconds = 30_000;
+  const retry = new df.RetryOptions(STEP_RETRY.firstDelayMs, STEP_RETRY.attempts);
+  retry.backoffCoefficient = STEP_RETRY.backoff;
+  retry.maxRetryIntervalInMilliseconds = STEP_RETRY.maxDelayMs;
   return retry;
 }
-
-class DeadlineError extends Error {}
 
 /**
  * An activity's failure as it reaches the orchestrator is wrapped by the host ("Activity function 'x'
@@ -86,8 +80,8 @@ function toTask(context: OrchestrationContext, instruction: Instruction, deadlin
 }
 
 function callTask(context: OrchestrationContext, call: CallInstruction, deadline: number): Task {
-  if (context.df.currentUtcDateTime.getTime() > deadline && !ALWAYS.has(call.activity)) {
-    throw new DeadlineError(`the investigation ran past its deadline before ${call.activity}`);
+  if (context.df.currentUtcDateTime.getTime() > deadline && !ALWAYS_RUN.has(call.activity)) {
+    throw new DeadlineError(call.activity);
   }
   return context.df.callActivityWithRetry(call.activity, retryOptions(), call.input);
 }

@@ -187,13 +187,16 @@ export function loadBalancerMetrics(
   loadBalancerId: string,
   params: URLSearchParams,
   now: number,
+  /** No data at all (a new load balancer, or Monitor behind): every metric with no time series. */
+  missing = false,
 ): MetricsAnswer {
   try {
     const query = parseMetricsQuery(params, now);
     const buckets = bucketsOf(query, now);
-    const value = query.metrics.map((request) =>
-      metricJson(request, query, buckets, cluster, loadBalancerId),
-    );
+    const value = query.metrics.map((request) => {
+      const metric = metricJson(request, query, buckets, cluster, loadBalancerId);
+      return missing ? { ...metric, timeseries: [] } : metric;
+    });
     const seriesCount = value.reduce((n, m) => n + m.timeseries.length, 0);
     return {
       status: 200,

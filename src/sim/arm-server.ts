@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { simArmIds, type SimArmCluster, type SimArmIds } from './arm-cluster';
 import { loadBalancerMetrics } from './arm-metrics';
+import type { FaultPlan } from './scenario-faults';
 import { credentialResultsJson, loadBalancerJson, managedClusterJson, userKubeconfig } from './arm-resources';
 
 export type { SimArmCluster } from './arm-cluster';
@@ -32,6 +33,36 @@ export interface SimArmServerOptions {
   readonly splitListPages?: boolean;
   /** The server's clock, which places the scenario's 30-minute SNAT window; the real clock by default. */
   readonly now?: () => number;
+  /** What fails on purpose (the scenario's `faults`): any request, and the metrics' data. */
+  readonly faults?: { readonly arm?: FaultPlan; readonly metricsMissing?: boolean };
+}
+
+const ARM_FAULTS: Readonly<Record<number, readonly [string, string]>> = {
+  429: [
+    'TooManyRequests',
+    'The request is being throttled as the limit has been reached for operation type - Read.',
+  ],
+  500: ['InternalServerError', 'Encountered internal server error.'],
+  502: ['BadGateway', 'The gateway did not receive a response in time.'],
+  503: ['ServiceUnavailable', 'The service is currently unavailable.'],
+  504: ['GatewayTimeout', 'The gateway did not receive a response within the specified time period.'],
+};
+
+/** The planned fault for this request as an answer; `held` for one that is never answered; null for none. */
+function injectedFault(plan: FaultPlan | undefined): Answer | 'held' | null {
+  const fault = plan?.next() ?? null;
+  if (fault === null) return null;
+  if (fault.status === 'timeout') return 'held';
+  const [code, message] = ARM_FAULTS[fault.status] ?? [
+    'InternalServerError',
+    'Encountered internal server error.',
+  ];
+  return armError(
+    fault.status,
+    code,
+    message,
+    fault.retryAfterSeconds === undefined ? undefined : { 'retry-after': String(fault.retryAfterSeconds) },
+  );
 }
 
 interface Answer {
@@ -138,7 +169,13 @@ function route(
     const lbPath = 'providers/microsoft.network/loadbalancers/kubernetes';
     if (get && inner === lbPath) return { status: 200, body: loadBalancerJson(cluster, ids) };
     if (get && inner === `${lbPath}/providers/microsoft.insights/metrics`) {
-      return loadBalancerMetrics(cluster, ids.loadBalancerId, url.searchParams, (options.now ?? Date.now)());
+      return loadBalancerMetrics(
+        cluster,
+        ids.loadBalancerId,
+        url.searchParams,
+        (options.now ?? Date.now)(),
+        options.faults?.metricsMissing === true,
+      );
     }
   }
   return notFound(url.pathname);
@@ -169,9 +206,12 @@ export async function startSimArmServer(
   const server: Server = createServer({ key, cert }, (request, response) => {
     request.resume();
     request.on('end', () => {
+      const fault = injectedFault(options.faults?.arm);
+      if (fault === 'held') return;
       let answer: Answer;
       try {
         answer =
+          fault ??
           authenticate(request, options.token) ??
           route(
             cluster,

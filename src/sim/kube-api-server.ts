@@ -12,6 +12,8 @@ import { rejectUpgrade, sendError } from './kube-http';
 import { PodLifecycle } from './kube-pod-lifecycle';
 import { normalizeExistingPod } from './kube-pod-status';
 import { KubeStore } from './kube-store';
+import { injectFault, injectUpgradeFault, type KubeApiFaults } from './kube-faults';
+import type { PodFaults } from './kube-pod-lifecycle';
 import { unauthorized } from './kube-status';
 import { localhostCertificate } from './localhost-certificate';
 import type { PodRuntime } from './pod-runtime';
@@ -38,6 +40,8 @@ export interface SimKubeApiServerOptions {
   readonly tls?: boolean;
   /** The clock of timestamps and AGE columns; default the system's. Timers run in real time regardless. */
   readonly now?: () => Date;
+  /** What fails on purpose (the scenario's `faults`): requests, execs, created pods, nodes. */
+  readonly faults?: KubeApiFaults & PodFaults;
 }
 
 export interface SimKubeApiServer {
@@ -130,7 +134,10 @@ export async function startSimKubeApiServer(options: SimKubeApiServerOptions): P
     runtime: options.runtime,
     startDelayMs: options.startDelayMs ?? 200,
     now: clock,
+    ...(options.faults === undefined ? {} : { faults: options.faults }),
   });
+  const faults = options.faults ?? {};
+  const heldSockets = new Set<Duplex>();
   let address = '127.0.0.1:0';
   const handlers = new KubeApiHandlers({ store, lifecycle, clock, address: () => address });
 
@@ -141,6 +148,7 @@ export async function startSimKubeApiServer(options: SimKubeApiServerOptions): P
   };
 
   const listener: RequestListener = (req, res) => {
+    if (authorized(req) && injectFault(faults, req, res)) return;
     const answer = authorized(req) ? handlers.handle(req, res) : Promise.reject(unauthorized());
     answer.catch((error: unknown) => sendError(res, error));
   };
@@ -155,6 +163,7 @@ export async function startSimKubeApiServer(options: SimKubeApiServerOptions): P
     try {
       if (!authorized(req)) throw unauthorized();
       target = handlers.execTarget(req);
+      if (injectUpgradeFault(faults, socket, (held) => heldSockets.add(held))) return;
     } catch (error) {
       rejectUpgrade(socket, error);
       return;
@@ -201,6 +210,7 @@ export async function startSimKubeApiServer(options: SimKubeApiServerOptions): P
       // exec sockets, then the listener and whatever connections are left.
       lifecycle.close();
       handlers.closeWatches();
+      for (const socket of heldSockets) socket.destroy();
       for (const client of wss.clients) client.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve, reject) => {

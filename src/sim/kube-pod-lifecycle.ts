@@ -26,6 +26,15 @@ export interface PodLifecycleOptions {
   readonly runtime: PodRuntime;
   readonly startDelayMs: number;
   readonly now?: () => Date;
+  readonly faults?: PodFaults;
+}
+
+/** What goes wrong, on purpose, with the pods created through the API (the scenario's `faults`). */
+export interface PodFaults {
+  /** They never run: stuck ContainerCreating, or their image cannot be pulled. */
+  readonly debugPod?: 'pending' | 'imagePullBackOff';
+  /** Their node is deleted, with every pod on it, this long after one is created. */
+  readonly nodeRemovedAfterSeconds?: number;
 }
 
 interface PodRun {
@@ -40,12 +49,16 @@ export class PodLifecycle {
   private readonly runtime: PodRuntime;
   private readonly startDelayMs: number;
   private readonly now: () => Date;
+  private readonly faults: PodFaults;
+  /** Timers of the cluster itself (a node's removal), not of one pod. */
+  private readonly clusterTimers = new Set<NodeJS.Timeout>();
 
   constructor(options: PodLifecycleOptions) {
     this.store = options.store;
     this.runtime = options.runtime;
     this.startDelayMs = options.startDelayMs;
     this.now = options.now ?? (() => new Date());
+    this.faults = options.faults ?? {};
   }
 
   /** Takes a pod the API just created: schedules it, and sets the timers for its start and its deadline. */
@@ -70,7 +83,19 @@ export class PodLifecycle {
     }));
     if (node === undefined || bound === undefined) return;
     for (const container of bound.spec?.containers ?? []) run.logs.set(container.name, new ContainerLog());
-    this.later(run, this.startDelayMs, () => this.start(key));
+    const removal = this.faults.nodeRemovedAfterSeconds;
+    if (removal !== undefined) {
+      const timer = setTimeout(() => {
+        this.clusterTimers.delete(timer);
+        this.removeNode(nodeName);
+      }, removal * 1000);
+      this.clusterTimers.add(timer);
+    }
+    if (this.faults.debugPod === 'imagePullBackOff') {
+      this.later(run, this.startDelayMs, () => this.backOffPulling(key));
+    } else if (this.faults.debugPod !== 'pending') {
+      this.later(run, this.startDelayMs, () => this.start(key));
+    }
     const deadline = bound.spec?.activeDeadlineSeconds;
     if (deadline !== undefined) this.later(run, deadline * 1000, () => this.exceedDeadline(key));
   }
@@ -94,7 +119,41 @@ export class PodLifecycle {
   }
 
   close(): void {
+    for (const timer of this.clusterTimers) clearTimeout(timer);
+    this.clusterTimers.clear();
     for (const key of [...this.runs.keys()]) this.forget(key);
+  }
+
+  /**
+   * The node is gone (scaled in, or its VM replaced): the node object, and with it every pod bound to it,
+   * as the pod garbage collector does (at once here, within a minute or so in AKS).
+   */
+  removeNode(nodeName: string): void {
+    if (this.store.nodes.remove(nodeName) === undefined) return;
+    for (const pod of this.store.pods.all().filter((p) => p.spec?.nodeName === nodeName)) {
+      const key = POD_RESOURCE.key(pod);
+      this.store.pods.remove(key, (last) => ({
+        ...last,
+        metadata: { ...last.metadata, deletionTimestamp: this.now(), deletionGracePeriodSeconds: 0 },
+      }));
+      this.forget(key);
+    }
+  }
+
+  /** The kubelet cannot pull the pod's image (no egress, say): it backs off, and the pod stays Pending. */
+  private backOffPulling(key: string): void {
+    this.store.pods.update(key, (pod) => ({
+      ...pod,
+      status: {
+        ...pod.status,
+        containerStatuses: (pod.status?.containerStatuses ?? []).map((status) => ({
+          ...status,
+          state: {
+            waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${status.image}"` },
+          },
+        })),
+      },
+    }));
   }
 
   private runFor(key: string): PodRun {

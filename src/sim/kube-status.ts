@@ -12,6 +12,9 @@ export type StatusReason =
   | 'RequestEntityTooLarge'
   | 'Gone'
   | 'Expired'
+  | 'Forbidden'
+  | 'TooManyRequests'
+  | 'ServiceUnavailable'
   | 'InternalError';
 
 export interface StatusCause {

@@ -20,6 +20,7 @@ import {
   type ContainerTool,
   type Endpoint,
 } from './scenario-values';
+import { faultsSchema } from './scenario-faults';
 
 const DEFAULT_TOOLS: readonly ContainerTool[] = ['netstat', 'ss', 'cat'];
 
@@ -134,6 +135,7 @@ const scenarioSchema = z
     traceSeconds: integer(1, MAX_TRACE_SECONDS).default(2),
     extraNodes: nonNegativeInteger.default(0),
     nodes: z.array(nodeSchema).min(1),
+    faults: faultsSchema.optional(),
   })
   .superRefine((scenario, ctx) =>
     crossCheck(scenario, (path, message) => ctx.addIssue({ code: 'custom', path, message })),

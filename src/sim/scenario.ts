@@ -12,6 +12,7 @@ import { InputError } from '../core/errors';
 import { formatIp, type IpAddress } from '../core/ip-address';
 import { checkScenario, type ParsedScenario } from './scenario-schema';
 import { formatHostPort, ipOf, parseHostPort, type ContainerTool, type Endpoint } from './scenario-values';
+import type { Faults } from './scenario-faults';
 
 export {
   CONTAINER_TOOLS,
@@ -94,12 +95,25 @@ export interface Scenario {
   /** Idle nodes added for scale (no pods), named and addressed after the scenario's own. */
   readonly extraNodes: number;
   readonly nodes: readonly ScenarioNode[];
+  /** What fails on purpose (README, "Faults"); absent when nothing does. */
+  readonly faults?: Faults;
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Parsing
 
 const MAX_REPORTED = 3;
+
+/**
+ * The message as one line: values and field names quoted in it come from the file, and a newline or a
+ * terminal escape among them must neither split the message nor reach the terminal.
+ */
+function oneLine(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
 
 function readDocument(text: string): unknown {
   const body = text.replace(/^\uFEFF/, '');
@@ -112,7 +126,9 @@ function readDocument(text: string): unknown {
       try {
         return parseYaml(body, { prettyErrors: false });
       } catch {
-        throw new InputError(`scenario: not valid JSON: ${(error as Error).message}`, { cause: error });
+        throw new InputError(oneLine(`scenario: not valid JSON: ${(error as Error).message}`), {
+          cause: error,
+        });
       }
     }
   }
@@ -120,7 +136,7 @@ function readDocument(text: string): unknown {
     return parseYaml(body, { prettyErrors: false });
   } catch (error) {
     const first = (error as Error).message.split('\n')[0] ?? '';
-    throw new InputError(`scenario: not valid YAML: ${first}`, { cause: error });
+    throw new InputError(oneLine(`scenario: not valid YAML: ${first}`), { cause: error });
   }
 }
 
@@ -134,7 +150,7 @@ export function parseScenario(text: string): Scenario {
   if (!result.ok) {
     const { problems } = result;
     const more = problems.length > MAX_REPORTED ? ` (and ${problems.length - MAX_REPORTED} more)` : '';
-    throw new InputError(`scenario: ${problems.slice(0, MAX_REPORTED).join('; ')}${more}`);
+    throw new InputError(oneLine(`scenario: ${problems.slice(0, MAX_REPORTED).join('; ')}${more}`));
   }
   return normalise(result.value);
 }
@@ -149,6 +165,7 @@ function normalise(parsed: ParsedScenario): Scenario {
     seed: parsed.seed,
     traceSeconds: parsed.traceSeconds,
     extraNodes: parsed.extraNodes,
+    ...(parsed.faults === undefined ? {} : { faults: parsed.faults }),
     nodes: parsed.nodes.map((node) => ({
       name: node.name,
       ip: canonicalIp(node.ip),

@@ -11,6 +11,8 @@ import type { PodRuntime } from './pod-runtime';
 import { parseHostPort, type Scenario } from './scenario';
 
 import { SIM_DEBUG_NAMESPACE } from './sim-namespace';
+import { FaultPlan } from './scenario-faults';
+import { startTeamsChannel, type SimTeamsChannel } from './teams-channel';
 
 export { SIM_DEBUG_NAMESPACE };
 
@@ -18,6 +20,8 @@ export interface SimCluster {
   readonly scenario: Scenario;
   readonly kube: SimKubeApiServer;
   readonly arm: SimArmServer;
+  /** The channel the card goes to: a Teams Workflows webhook of its own. */
+  readonly teams: SimTeamsChannel;
   /** The bearer token both servers require (the ARM credential returns it too). */
   readonly token: string;
   /** The node the demo's alert names by default: the scenario's first. */
@@ -216,6 +220,7 @@ export async function startSimCluster(
     },
   };
 
+  const faults = scenario.faults ?? {};
   const kube = await startSimKubeApiServer({
     nodes: nodes.map((n) => v1Node(n, created)),
     pods: [...models.values()].flatMap((m) => m.pods().map(v1Pod)),
@@ -223,11 +228,21 @@ export async function startSimCluster(
     runtime,
     token,
     tls: true,
+    faults: {
+      api: new FaultPlan(faults.kubeApi, scenario.seed, 'kube'),
+      execRefused: faults.exec === 'refused',
+      ...(faults.debugPod === undefined ? {} : { debugPod: faults.debugPod }),
+      ...(faults.nodeRemoved === undefined
+        ? {}
+        : { nodeRemovedAfterSeconds: faults.nodeRemoved.afterSeconds }),
+    },
     ...(options.kubePort === undefined ? {} : { port: options.kubePort }),
     ...(options.startDelayMs === undefined ? {} : { startDelayMs: options.startDelayMs }),
   });
   let arm: SimArmServer;
+  let teams: SimTeamsChannel;
   try {
+    teams = await startTeamsChannel(new FaultPlan(faults.teams, scenario.seed, 'teams'));
     const outbound = scenario.cluster.outbound;
     arm = await startSimArmServer(
       {
@@ -246,7 +261,14 @@ export async function startSimCluster(
         snat: snatFigures(scenario, nodes),
         kubeconfig: kube.kubeconfig({ contextName: scenario.cluster.name, user: { token } }),
       },
-      { token, ...(options.armPort === undefined ? {} : { port: options.armPort }) },
+      {
+        token,
+        faults: {
+          arm: new FaultPlan(faults.arm, scenario.seed, 'arm'),
+          metricsMissing: faults.metrics === 'missing',
+        },
+        ...(options.armPort === undefined ? {} : { port: options.armPort }),
+      },
     );
   } catch (error) {
     await kube.close();
@@ -256,10 +278,11 @@ export async function startSimCluster(
     scenario,
     kube,
     arm,
+    teams,
     token,
     alertNodeIp: nodes[0]?.ip ?? '',
     async close() {
-      await Promise.all([kube.close(), arm.close()]);
+      await Promise.all([kube.close(), arm.close(), teams.close()]);
     },
   };
 }

@@ -8,6 +8,7 @@ import type { SocketReading } from '../core/rank-pods';
 import { maxNodes, portsPerNode } from '../core/snat-budget';
 import type { NodeInspection } from '../activities/inspect-node';
 import type { CardPost } from '../activities/post-card';
+import type { ActivityInput } from '../activities/registry';
 import type { SnatReading } from '../activities/snat-usage';
 import { all, call, status, step, timer, type Flow } from './instructions';
 import type { ClusterInfo, ClusterRef, FoundNode, NodeSnat } from './ports';
@@ -111,33 +112,55 @@ export function* investigation(request: InvestigationRequest): Flow<Finding> {
       nodeName: node.name,
       investigationId,
       traceSeconds,
+      runId: request.requestedAt,
     });
     pods = started.pods;
-    if (started.problem !== null) throw new Error(started.problem);
-    yield* status(`node ${node.name}: ${pods.length} pods; tracing for ${traceSeconds} s`);
+    const tracing = started.problem === null;
+    const inspect = step('inspectNode', {
+      cluster,
+      investigationId,
+      pods,
+      archiveFolder: folder,
+      privateCidrs,
+      hostSide: tracing,
+    });
     // While tcptracer runs: the load balancer's metrics, and the correlation and every pod's socket table
     // (a snapshot from inside the window the trace covers, taken while the traced processes are alive).
+    // Without a debug pod there is no trace, but each pod's own table is still read, by kubectl exec.
     try {
-      const [snatRead, inspected] = yield* all(
-        step('snatUsage', { cluster, nodeIp: node.ip }),
-        step('inspectNode', { cluster, investigationId, pods, archiveFolder: folder, privateCidrs }),
-        timer(traceSeconds, 'tracing'),
-      );
-      snat = snatRead;
-      inspection = inspected;
-      problems.push(...inspected.problems);
+      if (tracing) {
+        yield* status(`node ${node.name}: ${pods.length} pods; tracing for ${traceSeconds} s`);
+        const [snatRead, inspected] = yield* all(
+          step('snatUsage', { cluster, nodeIp: node.ip }),
+          inspect,
+          timer(traceSeconds, 'tracing'),
+        );
+        snat = snatRead;
+        inspection = inspected;
+      } else {
+        problems.push(`no trace: ${started.problem}`);
+        yield* status(
+          `node ${node.name}: no debug pod; reading ${pods.length} pods' sockets by kubectl exec`,
+        );
+        const [snatRead, inspected] = yield* all(step('snatUsage', { cluster, nodeIp: node.ip }), inspect);
+        snat = snatRead;
+        inspection = inspected;
+      }
+      problems.push(...inspection.problems);
     } catch (error) {
       problems.push(`node not inspected: ${oneLine(error)}`);
     }
-    const collected = yield* call('collectTrace', {
-      cluster,
-      investigationId,
-      traceSeconds,
-      archiveFolder: folder,
-      privateCidrs,
-    });
-    trace = collected.trace;
-    if (collected.problem !== null) problems.push(collected.problem);
+    if (tracing) {
+      const collected = yield* call('collectTrace', {
+        cluster,
+        investigationId,
+        traceSeconds,
+        archiveFolder: folder,
+        privateCidrs,
+      });
+      trace = collected.trace;
+      if (collected.problem !== null) problems.push(collected.problem);
+    }
   } catch (error) {
     problems.push(oneLine(error));
   } finally {
@@ -173,26 +196,63 @@ export function* investigation(request: InvestigationRequest): Flow<Finding> {
   return yield* archived(finding, folder);
 }
 
-/** The finding archived (finding.json, report.html, card.json), naming where; or saying that it is not. */
+/** When the archive is still down after a step's retries: later tries, minutes apart (then it is given up). */
+export const ARCHIVE_RETRY_SECONDS = [60, 300, 900] as const;
+
+/**
+ * The finding archived (finding.json, report.html, card.json), naming where, then the card. With the
+ * archive down, the card goes out anyway, made from the finding, saying the evidence is kept; the archive
+ * is tried again a few times, and a card that names it follows when it takes the evidence.
+ */
 function* archived(finding: Finding, folder: string): Flow<Finding> {
-  try {
-    const { location } = yield* call('archiveFinding', { finding, archiveFolder: folder });
-    const archived = { ...finding, archive: { location } };
-    let post: CardPost;
-    try {
-      post = yield* call('postCard', { archiveFolder: folder });
-    } catch (error) {
-      post = { posted: false, attempts: 0, reason: oneLine(error) };
-    }
-    if (post.posted !== false) return archived;
-    const warning = `card not posted to Teams (${post.attempts} attempts): ${post.reason ?? 'no reason given'}; the finding is archived`;
-    yield* status(warning);
-    return { ...archived, warnings: [...archived.warnings, warning] };
-  } catch (error) {
-    return {
-      ...finding,
-      status: finding.status === 'complete' ? 'partial' : finding.status,
-      warnings: [...finding.warnings, `finding not archived: ${oneLine(error)}`],
-    };
+  const first = yield* archiveOnce(finding, folder);
+  if ('archived' in first) return yield* posted(first.archived, { archiveFolder: folder });
+  const unarchived: Finding = {
+    ...finding,
+    status: finding.status === 'complete' ? 'partial' : finding.status,
+    warnings: [
+      ...finding.warnings,
+      `evidence not archived yet: ${first.problem}; the raw outputs are kept by the responder and archived by a retry (in ${ARCHIVE_RETRY_SECONDS.map(minutes).join(', then ')})`,
+    ],
+  };
+  yield* status(`archive unavailable: ${first.problem}`);
+  yield* posted(unarchived, { finding: unarchived });
+  for (const seconds of ARCHIVE_RETRY_SECONDS) {
+    yield timer(seconds, 'waiting to retry the archive');
+    const retry = yield* archiveOnce(finding, folder);
+    if ('archived' in retry) return yield* posted(retry.archived, { archiveFolder: folder });
   }
+  const lost = `evidence not archived after ${ARCHIVE_RETRY_SECONDS.length + 1} tries: the raw outputs stay in the responder's spool`;
+  yield* status(lost);
+  return { ...unarchived, warnings: [...unarchived.warnings, lost] };
+}
+
+function minutes(seconds: number): string {
+  return seconds < 60 ? `${seconds} s` : `${seconds / 60} min`;
+}
+
+function* archiveOnce(finding: Finding, folder: string): Flow<{ archived: Finding } | { problem: string }> {
+  try {
+    const { location, warnings } = yield* call('archiveFinding', { finding, archiveFolder: folder });
+    return {
+      archived: { ...finding, warnings: [...finding.warnings, ...warnings], archive: { location } },
+    };
+  } catch (error) {
+    return { problem: oneLine(error) };
+  }
+}
+
+/** The card to Teams; one that does not get through is a warning, with the finding kept regardless. */
+function* posted(finding: Finding, card: ActivityInput<'postCard'>): Flow<Finding> {
+  let post: CardPost;
+  try {
+    post = yield* call('postCard', card);
+  } catch (error) {
+    post = { posted: false, attempts: 0, reason: oneLine(error) };
+  }
+  if (post.posted !== false) return finding;
+  const where = finding.archive === null ? 'the finding is kept' : 'the finding is archived';
+  const warning = `card not posted to Teams (${post.attempts} attempts): ${post.reason ?? 'no reason given'}; ${where}`;
+  yield* status(warning);
+  return { ...finding, warnings: [...finding.warnings, warning] };
 }

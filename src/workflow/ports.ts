@@ -101,4 +101,6 @@ export interface StepPorts {
   readonly startTimeoutMs?: number;
   /** How many socket-reading execs run at once. */
   readonly socketConcurrency?: number;
+  /** Where raw evidence waits while the archive is unavailable (DEFAULT_SPOOL_ROOT otherwise). */
+  readonly spoolRoot?: string;
 }

@@ -81,6 +81,7 @@ describe('real kubectl against `aks-snat sim serve`', () => {
         namespace: 'aks-snat-responder',
         image: 'busybox',
         traceSeconds: 1,
+        runId: '2026-11-22T10:00:00.000Z',
       }),
     );
     const name = debugPodName('kubectl');

@@ -97,6 +97,7 @@ describe('KubeAccess against the simulated API server (real client-node, real so
       namespace: 'aks-snat-responder',
       image: 'busybox',
       traceSeconds: 5,
+      runId: '2026-11-22T10:00:00.000Z',
     });
     const name = debugPodName('it-1');
     await kube.createPod(spec);

@@ -40,6 +40,7 @@ describe('the sweeper, against the simulated cluster', () => {
         namespace: SIM_DEBUG_NAMESPACE,
         image: 'busybox',
         traceSeconds,
+        runId: '2026-11-22T10:00:00.000Z',
       });
     await kube.createPod(spec('crashed', 1)); // deadline 1 + 300 + 60 s
     await kube.createPod(spec('running', 600)); // deadline 960 s

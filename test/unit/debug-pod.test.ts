@@ -15,6 +15,7 @@ describe('the debug pod', () => {
     namespace: 'aks-snat-responder',
     image: 'mcr.microsoft.com/cbl-mariner/busybox:2.0',
     traceSeconds: 30,
+    runId: '2026-11-22T10:00:00.000Z',
   });
 
   it('is named from the investigation ID, the same way every time', () => {

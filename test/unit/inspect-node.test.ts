@@ -80,7 +80,14 @@ function setUp(file: string, brokenHostTools: readonly string[] = []) {
   }));
   const run = () =>
     inspectNode.run(
-      { cluster: CLUSTER, investigationId: 'inv-1', pods, archiveFolder: 'aks-demo/n/x', privateCidrs: [] },
+      {
+        cluster: CLUSTER,
+        investigationId: 'inv-1',
+        pods,
+        archiveFolder: 'aks-demo/n/x',
+        privateCidrs: [],
+        hostSide: true,
+      },
       ports,
     );
   return { run, execs, files };

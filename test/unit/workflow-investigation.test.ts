@@ -71,7 +71,7 @@ const HAPPY: Required<Responses> = {
     problems: [],
   }),
   deleteDebugPod: () => ({ deleted: 'aks-snat-responder/aks-snat-debug-0123456789ab' }),
-  archiveFinding: () => ({ location: 'https://archive.example/snat-findings/aks-demo/x/' }),
+  archiveFinding: () => ({ location: 'https://archive.example/snat-findings/aks-demo/x/', warnings: [] }),
   postCard: () => ({ posted: true, attempts: 1, reason: null }),
 };
 
@@ -141,6 +141,7 @@ describe('the investigation workflow', () => {
             pods: PODS,
             archiveFolder: 'aks-demo/aks-nodepool1-12345678-vmss000000/20261122T101500Z-inv-1',
             privateCidrs: [],
+            hostSide: true,
           },
         },
         { kind: 'timer', seconds: 30, label: 'tracing' },
@@ -242,22 +243,25 @@ describe('the investigation workflow', () => {
     expect(finding.warnings).toEqual(['following the log of aks-snat-responder/x failed (HTTP 500)']);
   });
 
-  it('deletes the debug pod that did not start, and still reads the SNAT metrics', () => {
-    const { finding, names } = drive({
+  it('without a debug pod: no trace and no wait, but the sockets by kubectl exec, the SNAT metrics, and the pod deleted', () => {
+    const { finding, names, calls } = drive({
       startTrace: () => ({ pods: PODS, problem: 'debug pod aks-snat-responder/x not running after 120 s' }),
     });
     expect(names).toEqual([
       'resolveCluster',
       'findNode',
       'startTrace',
-      'deleteDebugPod',
       'snatUsage',
+      'inspectNode',
+      'deleteDebugPod',
       'archiveFinding',
       'postCard',
     ]);
+    expect(calls.find((c) => c.activity === 'inspectNode')?.input).toMatchObject({ hostSide: false });
     expect(finding.status).toBe('partial');
+    expect(finding.trace).toBeNull();
     expect(finding.snat?.usedPorts).toBe(1000);
-    expect(finding.warnings).toEqual(['debug pod aks-snat-responder/x not running after 120 s']);
+    expect(finding.warnings[0]).toBe('no trace: debug pod aks-snat-responder/x not running after 120 s');
   });
 
   it('says so when the debug pod could not be deleted', () => {
@@ -279,14 +283,48 @@ describe('the investigation workflow', () => {
     );
   });
 
-  it('still returns the finding, marked partial, when it could not be archived', () => {
-    const { finding } = drive({
+  it('with the archive down: the card from the finding saying the evidence is kept, then retries minutes apart', () => {
+    const { finding, instructions, calls } = drive({
       findNode: () => ({ name: 'aks-nodepool1-12345678-vmss000000', ip: '10.224.0.4', nodeCount: 3 }),
       inspectNode: () => ({ ...(HAPPY.inspectNode(undefined) as object), sockets: [] }),
       archiveFinding: fail('blob storage unavailable'),
     });
     expect(finding.archive).toBeNull();
-    expect(finding.warnings.at(-1)).toBe('finding not archived: blob storage unavailable');
+    expect(finding.warnings.slice(-2)).toEqual([
+      'evidence not archived yet: blob storage unavailable; the raw outputs are kept by the responder and archived by a retry (in 1 min, then 5 min, then 15 min)',
+      "evidence not archived after 4 tries: the raw outputs stay in the responder's spool",
+    ]);
     expect((finding satisfies Finding).status).toBe('partial');
+    expect(instructions.filter((i) => i.kind === 'timer').map((i) => 'seconds' in i && i.seconds)).toEqual([
+      60, 300, 900,
+    ]);
+    const card = calls.find((c) => c.activity === 'postCard')?.input as { finding: Finding };
+    expect(card.finding.warnings.at(-1)).toMatch(/^evidence not archived yet: blob storage unavailable;/);
+  });
+
+  it('archives the evidence on a later try and sends the card that names the archive', () => {
+    let tries = 0;
+    const { finding, names } = drive({
+      archiveFinding: () => {
+        if (++tries < 3) throw new Error('blob storage unavailable');
+        return {
+          location: 'https://archive.example/x/',
+          warnings: [
+            '2 raw files were kept on fn-1:/tmp/s while the archive was unavailable, and archived by a retry',
+          ],
+        };
+      },
+    });
+    expect(names.slice(-5)).toEqual([
+      'archiveFinding',
+      'postCard',
+      'archiveFinding',
+      'archiveFinding',
+      'postCard',
+    ]);
+    expect(finding.archive).toEqual({ location: 'https://archive.example/x/' });
+    expect(finding.warnings).toContain(
+      '2 raw files were kept on fn-1:/tmp/s while the archive was unavailable, and archived by a retry',
+    );
   });
 });

@@ -13,6 +13,11 @@ export const DEBUG_POD_LABELS = {
   'app.kubernetes.io/component': 'debug-pod',
 } as const;
 export const INVESTIGATION_LABEL = 'aks-snat.io/investigation';
+/**
+ * Which run of the investigation made the pod (its request time): a retried step of the same run finds its
+ * own pod, while a rerun after a crash knows the pod it finds for what it is, a leftover to replace.
+ */
+export const RUN_ANNOTATION = 'aks-snat.io/run';
 /** The line the debug pod prints when the trace window is over; never part of the trace. */
 export const TRACE_END_MARKER = '--- aks-snat: trace done ---';
 /** How long the pod stays up after the trace for the correlation and socket commands. */
@@ -26,6 +31,25 @@ export interface DebugPodOptions {
   readonly namespace: string;
   readonly image: string;
   readonly traceSeconds: number;
+  /** The run's request time (ISO 8601), kept as the RUN_ANNOTATION. */
+  readonly runId: string;
+}
+
+/**
+ * An image reference as a container runtime takes it: `[registry[:port]/]path[:tag][@sha256:<64 hex>]`,
+ * lower-case path components. A digest pins the exact image (what runs privileged on a production node
+ * should not change under a moving tag).
+ */
+const IMAGE_REFERENCE =
+  /^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?::\d{1,5})?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/;
+
+export function isImageReference(reference: string): boolean {
+  return reference.length <= 255 && IMAGE_REFERENCE.test(reference);
+}
+
+/** True when the reference names its image by digest. */
+export function isPinnedByDigest(reference: string): boolean {
+  return isImageReference(reference) && /@sha256:[0-9a-f]{64}$/.test(reference);
 }
 
 /** A DNS-1123 name from the investigation ID: the same ID always names the same pod. */
@@ -62,6 +86,7 @@ export function tracerCommand(traceSeconds: number): string[] {
  * and bounded by a deadline so that it goes away even if the responder does not come back for it.
  */
 export function debugPodSpec(options: DebugPodOptions): V1Pod {
+  if (!isImageReference(options.image)) throw new InputError(`not an image reference: '${options.image}'`);
   const name = debugPodName(options.investigationId);
   return {
     apiVersion: 'v1',
@@ -70,6 +95,7 @@ export function debugPodSpec(options: DebugPodOptions): V1Pod {
       name,
       namespace: options.namespace,
       labels: { ...DEBUG_POD_LABELS, [INVESTIGATION_LABEL]: name.slice('aks-snat-debug-'.length) },
+      annotations: { [RUN_ANNOTATION]: options.runId },
     },
     spec: {
       nodeName: options.nodeName,
@@ -77,7 +103,12 @@ export function debugPodSpec(options: DebugPodOptions): V1Pod {
       hostNetwork: true,
       restartPolicy: 'Never',
       activeDeadlineSeconds: options.traceSeconds + EXEC_WINDOW_SECONDS + 60,
+      // Nothing in it talks to the API server, and nothing of the cluster's services should leak into its
+      // environment: no token, no service links.
       automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      // Deleted means gone now: the pod only sleeps once the trace is read.
+      terminationGracePeriodSeconds: 0,
       tolerations: [{ operator: 'Exists' }],
       containers: [
         {

@@ -1,27 +1,56 @@
 import { Writable } from 'node:stream';
-import { CoreV1Api, Exec, KubeConfig, Log, type V1Pod, type V1Status } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  Exec,
+  KubeConfig,
+  Log,
+  Observable,
+  type ConfigurationOptions,
+  type ObservableMiddleware,
+  type V1Pod,
+  type V1Status,
+} from '@kubernetes/client-node';
 import type { NodePod } from '../../core/correlate';
 import { KubeError } from './kube-error';
 import type { DebugPodInfo } from '../../core/stale-debug-pods';
 import type { ExecResult } from '../../workflow/ports';
 import { DEBUG_POD_LABELS } from './debug-pod';
+import { DEFAULT_KUBE_RETRY, retryAfterMs, within, withKubeRetry, type KubeRetryOptions } from './kube-retry';
 
 const PAGE = 500;
 
+/** The HTTP status of a client-node failure: an ApiException's code, or a refused WebSocket upgrade's. */
 function statusOf(error: unknown): number | null {
   const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : null;
+  if (typeof code === 'number') return code;
+  const message = String((error as { message?: unknown } | null)?.message ?? '');
+  const upgrade = /Unexpected server response: (\d{3})/.exec(message);
+  return upgrade === null ? null : Number(upgrade[1]);
 }
 
-async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    const status = statusOf(error);
-    throw new KubeError(`${what} failed${status === null ? '' : ` (HTTP ${status})`}`, status, {
-      cause: error,
-    });
-  }
+function retryAfterOf(error: unknown): number | null {
+  const headers = (error as { headers?: Record<string, string> } | null)?.headers;
+  return retryAfterMs(headers?.['retry-after']);
+}
+
+function kubeError(what: string, error: unknown): KubeError {
+  const status = statusOf(error);
+  return new KubeError(`${what} failed${status === null ? '' : ` (HTTP ${status})`}`, status, {
+    cause: error,
+    retryAfterMs: retryAfterOf(error),
+  });
+}
+
+/** Bounds one REST request in time (client-node has no timeout of its own). */
+function timeoutOptions(ms: number): ConfigurationOptions {
+  const middleware: ObservableMiddleware = {
+    pre: (context) => {
+      context.setSignal(AbortSignal.timeout(ms));
+      return new Observable(Promise.resolve(context));
+    },
+    post: (response) => new Observable(Promise.resolve(response)),
+  };
+  return { middleware: [middleware], middlewareMergeStrategy: 'append' };
 }
 
 function exitCodeOf(status: V1Status): number {
@@ -38,11 +67,31 @@ function exitCodeOf(status: V1Status): number {
 export class KubeAccess {
   private readonly config: KubeConfig;
   private readonly core: CoreV1Api;
+  private readonly retry: KubeRetryOptions;
 
-  constructor({ kubeconfig }: { readonly kubeconfig: string }) {
+  constructor({
+    kubeconfig,
+    retry = {},
+  }: {
+    readonly kubeconfig: string;
+    /** How throttled, failing or silent requests are retried (DEFAULT_KUBE_RETRY otherwise). */
+    readonly retry?: Partial<KubeRetryOptions>;
+  }) {
     this.config = new KubeConfig();
     this.config.loadFromString(kubeconfig);
     this.core = this.config.makeApiClient(CoreV1Api);
+    this.retry = { ...DEFAULT_KUBE_RETRY, ...retry };
+  }
+
+  /** One REST call, bounded in time, retried while the failure is transient (429, 5xx, no answer). */
+  private call<T>(what: string, run: (options: ConfigurationOptions) => Promise<T>): Promise<T> {
+    return withKubeRetry(this.retry, async (timeoutMs) => {
+      try {
+        return await run(timeoutOptions(timeoutMs));
+      } catch (error) {
+        throw kubeError(what, error);
+      }
+    });
   }
 
   /** The node whose InternalIP is `ip` (the alert's BackendIPAddress), with the cluster's node count. */
@@ -63,7 +112,9 @@ export class KubeAccess {
     let nodeCount = 0;
     let token: string | undefined;
     do {
-      const page = await call('listing nodes', () => this.core.listNode({ limit: PAGE, _continue: token }));
+      const page = await this.call('listing nodes', (o) =>
+        this.core.listNode({ limit: PAGE, _continue: token }, o),
+      );
       nodeCount += page.items.length;
       for (const node of page.items) {
         const name = node.metadata?.name ?? '';
@@ -83,12 +134,11 @@ export class KubeAccess {
     const pods: NodePod[] = [];
     let token: string | undefined;
     do {
-      const page = await call("listing the node's pods", () =>
-        this.core.listPodForAllNamespaces({
-          fieldSelector: `spec.nodeName=${nodeName}`,
-          limit: PAGE,
-          _continue: token,
-        }),
+      const page = await this.call("listing the node's pods", (o) =>
+        this.core.listPodForAllNamespaces(
+          { fieldSelector: `spec.nodeName=${nodeName}`, limit: PAGE, _continue: token },
+          o,
+        ),
       );
       for (const pod of page.items) {
         if (pod.metadata?.labels?.['app.kubernetes.io/name'] === DEBUG_POD_LABELS['app.kubernetes.io/name']) {
@@ -116,28 +166,34 @@ export class KubeAccess {
 
   async createPod(pod: V1Pod): Promise<void> {
     const namespace = pod.metadata?.namespace ?? 'default';
-    await call(`creating pod ${namespace}/${pod.metadata?.name}`, () =>
-      this.core.createNamespacedPod({ namespace, body: pod }),
+    // A create retried after no answer may meet the pod it made: the caller takes the 409 as its own.
+    await this.call(`creating pod ${namespace}/${pod.metadata?.name}`, (o) =>
+      this.core.createNamespacedPod({ namespace, body: pod }, o),
     );
   }
 
   async readPod(namespace: string, name: string): Promise<V1Pod> {
-    return call(`reading pod ${namespace}/${name}`, () => this.core.readNamespacedPod({ namespace, name }));
+    return this.call(`reading pod ${namespace}/${name}`, (o) =>
+      this.core.readNamespacedPod({ namespace, name }, o),
+    );
   }
 
   async debugPods(namespace: string): Promise<DebugPodInfo[]> {
     const pods: DebugPodInfo[] = [];
     let token: string | undefined;
     do {
-      const page = await call(`listing debug pods in ${namespace}`, () =>
-        this.core.listNamespacedPod({
-          namespace,
-          labelSelector: Object.entries(DEBUG_POD_LABELS)
-            .map(([key, value]) => `${key}=${value}`)
-            .join(','),
-          limit: PAGE,
-          _continue: token,
-        }),
+      const page = await this.call(`listing debug pods in ${namespace}`, (o) =>
+        this.core.listNamespacedPod(
+          {
+            namespace,
+            labelSelector: Object.entries(DEBUG_POD_LABELS)
+              .map(([key, value]) => `${key}=${value}`)
+              .join(','),
+            limit: PAGE,
+            _continue: token,
+          },
+          o,
+        ),
       );
       for (const pod of page.items) {
         const created = pod.metadata?.creationTimestamp;
@@ -157,10 +213,13 @@ export class KubeAccess {
   /** Deletes a pod; one that is already gone is no error. */
   async deletePod(namespace: string, name: string): Promise<void> {
     try {
-      await this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 });
+      await this.call(`deleting pod ${namespace}/${name}`, (o) =>
+        this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 }, o),
+      );
     } catch (error) {
-      if (statusOf(error) === 404) return;
-      throw new KubeError(`deleting pod ${namespace}/${name} failed`, statusOf(error), { cause: error });
+      // Gone already, or gone by a retried delete whose first answer was lost.
+      if (error instanceof KubeError && error.status === 404) return;
+      throw error;
     }
   }
 
@@ -176,11 +235,27 @@ export class KubeAccess {
     container: string,
     onChunk: (chunk: Buffer) => boolean,
   ): Promise<void> {
+    const what = `following the log of ${namespace}/${name}`;
+    await withKubeRetry(this.retry, (timeoutMs) =>
+      this.followOnce(what, namespace, name, container, onChunk, timeoutMs),
+    );
+  }
+
+  /** One attempt: it owns `onChunk` until it gives up, so a late answer to it cannot count twice. */
+  private followOnce(
+    what: string,
+    namespace: string,
+    name: string,
+    container: string,
+    onChunk: (chunk: Buffer) => boolean,
+    timeoutMs: number,
+  ): Promise<void> {
+    let live = true;
     let stopped = false;
-    await new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       const sink = new Writable({
         write(chunk: Buffer, _encoding, callback) {
-          if (!stopped && onChunk(chunk)) {
+          if (live && !stopped && onChunk(chunk)) {
             stopped = true;
             resolve();
           }
@@ -191,22 +266,37 @@ export class KubeAccess {
           callback();
         },
       });
-      new Log(this.config).log(namespace, name, container, sink, { follow: true }).catch((error: unknown) => {
-        reject(
-          new KubeError(`following the log of ${namespace}/${name} failed`, statusOf(error), {
-            cause: error,
-          }),
-        );
+      const started = new Log(this.config).log(namespace, name, container, sink, { follow: true });
+      within(timeoutMs, what, started).catch((error: unknown) => {
+        live = false;
+        reject(error instanceof KubeError ? error : kubeError(what, error));
       });
     });
   }
 
-  /** Runs a command in a container and gives back what it printed and its exit code. */
+  /**
+   * Runs a command in a container and gives back what it printed and its exit code. Only reads are ever
+   * run this way (cat, ss, lsns, ...), so an exec whose connection failed is simply run again.
+   */
   async exec(
     namespace: string,
     name: string,
     container: string,
     command: readonly string[],
+  ): Promise<ExecResult> {
+    const what = `exec in ${namespace}/${name}`;
+    return withKubeRetry(this.retry, (timeoutMs) =>
+      this.execOnce(what, namespace, name, container, command, timeoutMs),
+    );
+  }
+
+  private async execOnce(
+    what: string,
+    namespace: string,
+    name: string,
+    container: string,
+    command: readonly string[],
+    timeoutMs: number,
   ): Promise<ExecResult> {
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
@@ -218,29 +308,26 @@ export class KubeAccess {
         },
       });
     const status = await new Promise<V1Status>((resolve, reject) => {
-      new Exec(this.config)
-        .exec(
-          namespace,
-          name,
-          container,
-          [...command],
-          collect(stdout),
-          collect(stderr),
-          null,
-          false,
-          resolve,
-        )
+      const opened = new Exec(this.config).exec(
+        namespace,
+        name,
+        container,
+        [...command],
+        collect(stdout),
+        collect(stderr),
+        null,
+        false,
+        resolve,
+      );
+      // A connection that opens after its attempt gave up is closed at once.
+      within(timeoutMs, what, opened, (late) => late.close())
         .then((socket) => {
           socket.on('close', () =>
             resolve({ status: 'Failure', message: 'the exec stream closed without a status' }),
           );
-          socket.on('error', (error) =>
-            reject(new KubeError(`exec in ${namespace}/${name} failed`, null, { cause: error })),
-          );
+          socket.on('error', (error) => reject(new KubeError(`${what} failed`, null, { cause: error })));
         })
-        .catch((error: unknown) =>
-          reject(new KubeError(`exec in ${namespace}/${name} failed`, statusOf(error), { cause: error })),
-        );
+        .catch((error: unknown) => reject(error instanceof KubeError ? error : kubeError(what, error)));
     });
     return {
       stdout: Buffer.concat(stdout).toString('utf8'),
