@@ -17,15 +17,17 @@ const grantedNamespace = (
   }
 ).metadata.name;
 
-// Whatever debugPodSpec returns today: the spec is validated as the app generates it, not as a copy.
-const pod: V1Pod = debugPodSpec({
+// Whatever debugPodSpec returns today: the spec is validated as the app generates it, not as a copy. The
+// options are a variable, not a literal, so that fields the function does not take (yet) are no error.
+const options = {
   investigationId: 'alert-0f3c2a/10.224.0.4',
   nodeName: 'aks-nodepool1-12345678-vmss000000',
   namespace: DEFAULT_DEBUG_NAMESPACE,
   image: DEFAULT_DEBUG_IMAGE,
   traceSeconds: 30,
   runId: '2026-11-22T10:14:32.000Z',
-});
+};
+const pod: V1Pod = debugPodSpec(options);
 // client-node's types may hold Date objects; the API server (and the schema) sees JSON.
 const asJson = JSON.parse(JSON.stringify(pod)) as Record<string, unknown>;
 
