@@ -110,19 +110,46 @@ const MAX_REPORTED = 3;
  */
 function oneLine(text: string): string {
   return text.replace(
+    // eslint-disable-next-line no-control-regex -- control characters are what is sought
     /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
 
+/**
+ * Far deeper than any scenario. The YAML parser recurses once per level: a few kilobytes of `- - - ...` or
+ * of ever deeper indentation exhaust the stack, and after that V8 can abort the process outright (a fatal
+ * "RegExpCompiler Allocation failed") on the next deep document, which no catch survives.
+ */
+const MAX_INDENT = 128;
+const MAX_SEQUENCE_MARKS_PER_LINE = 32;
+const MAX_OPEN_BRACKETS = 64;
+
+/** An upper bound of the nesting, read without parsing: indentation, `- ` marks, open brackets. */
+function nestedTooDeeply(text: string): boolean {
+  let open = 0;
+  for (const line of text.split('\n')) {
+    if (line.length - line.trimStart().length > MAX_INDENT) return true;
+    if ((line.match(/(?:^|\s)-(?=\s|$)/g) ?? []).length > MAX_SEQUENCE_MARKS_PER_LINE) return true;
+    for (const c of line) {
+      if (c === '[' || c === '{') open++;
+      else if ((c === ']' || c === '}') && open > 0) open--;
+      if (open > MAX_OPEN_BRACKETS) return true;
+    }
+  }
+  return false;
+}
+
 function readDocument(text: string): unknown {
   const body = text.replace(/^\uFEFF/, '');
   if (body.trim() === '') throw new InputError('scenario: the text is empty');
+  const deep = nestedTooDeeply(body);
   if (body.trimStart().startsWith('{') || body.trimStart().startsWith('[')) {
     try {
       return JSON.parse(body);
     } catch (error) {
       // YAML's flow style starts with a brace too; only if that fails as well is it broken JSON.
+      if (deep) throw new InputError(`scenario: not valid JSON: ${oneLine((error as Error).message)}`);
       try {
         return parseYaml(body, { prettyErrors: false });
       } catch {
@@ -132,6 +159,7 @@ function readDocument(text: string): unknown {
       }
     }
   }
+  if (deep) throw new InputError('scenario: not valid YAML: nested too deeply');
   try {
     return parseYaml(body, { prettyErrors: false });
   } catch (error) {
