@@ -32,13 +32,29 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   alert: async () => (await import('./alert')).runAlert,
 };
 
+/**
+ * Control characters as escapes: a value quoted in a message (a file's content, a flag) may hold a newline
+ * or a terminal escape sequence, which must neither split the one line nor reach the terminal.
+ */
+function printable(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex -- control characters are what is sought
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** One line for the terminal: what is wrong, never a stack trace for the user's own mistakes. */
-function describe(error: unknown): string {
+function describe(error: unknown, input: boolean): string {
   const message = (error as { message?: unknown } | null)?.message;
-  if (typeof message !== 'string') return String(error);
-  const line = message.split('\n')[0] ?? message;
+  if (typeof message !== 'string') return printable(String(error));
   // parseArgs appends advice on `--` to its first sentence; the first sentence is the news.
-  return isUsageError(error) ? (line.split('. ')[0] ?? line) : line;
+  if (isUsageError(error)) {
+    const line = message.split('\n')[0] ?? message;
+    return printable(line.split('. ')[0] ?? line);
+  }
+  // Bad input is named whole (the newlines in it are values'); an operational failure by its first line.
+  return printable(input ? message : (message.split('\n')[0] ?? message));
 }
 
 function isUsageError(error: unknown): boolean {
@@ -55,7 +71,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   }
   const load = COMMANDS[command];
   if (load === undefined) {
-    io.stderr.write(`aks-snat: unknown command '${command}'\n${USAGE}`);
+    io.stderr.write(`aks-snat: unknown command '${printable(command)}'\n${USAGE}`);
     return 2;
   }
   try {
@@ -63,12 +79,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     return await run(rest, io);
   } catch (error) {
     if (error instanceof InputError || error instanceof NotFoundError || isUsageError(error)) {
-      io.stderr.write(`aks-snat ${command}: ${describe(error)}\n`);
+      io.stderr.write(`aks-snat ${command}: ${describe(error, true)}\n`);
       return 2;
     }
     const detail =
-      error instanceof CustomError && error.cause instanceof Error ? ` (${error.cause.message})` : '';
-    io.stderr.write(`aks-snat ${command}: failed: ${describe(error)}${detail}\n`);
+      error instanceof CustomError && error.cause instanceof Error
+        ? ` (${printable(error.cause.message.split('\n')[0] ?? '')})`
+        : '';
+    io.stderr.write(`aks-snat ${command}: failed: ${describe(error, false)}${detail}\n`);
     return 1;
   }
 }
