@@ -3,6 +3,8 @@ import { TraceAggregator, type TraceSummary } from '../core/aggregate-trace';
 import { classifierFor } from '../core/classify-ip';
 import { traceSecondsSchema } from '../core/investigation-request';
 import { DEBUG_CONTAINER, debugPodName, TRACE_END_MARKER } from '../adapters/kube/debug-pod';
+import { KubeError } from '../adapters/kube/kube-error';
+import type { KubePort } from '../workflow/ports';
 import {
   archiveFolderSchema,
   clusterInfoSchema,
@@ -57,9 +59,21 @@ export const collectTrace = defineActivity({
     const log = Buffer.concat(raw);
     ports.progress?.(`trace read: ${log.length} bytes of tcptracer output`);
     await ports.archive(input.archiveFolder).write('trace.log', log.toString('utf8'));
-    return {
-      trace: aggregator.end(),
-      problem: done ? null : `the debug pod's log ended before the trace did: the trace is cut short`,
-    };
+    return { trace: aggregator.end(), problem: done ? null : await cutShort(kube, namespace, name) };
   },
 });
+
+/** Why the log ended early: the pod is gone (deleted, or its node removed), or it stopped. */
+async function cutShort(kube: KubePort, namespace: string, name: string): Promise<string> {
+  try {
+    const pod = await kube.readPod(namespace, name);
+    const phase = pod.status?.phase ?? 'Unknown';
+    const reason = pod.status?.reason === undefined ? '' : ` (${pod.status.reason})`;
+    return `the debug pod's log ended before the trace did, the pod ${phase}${reason}: the trace is cut short`;
+  } catch (error) {
+    if (error instanceof KubeError && error.status === 404) {
+      return `the debug pod was gone before the trace ended (deleted, or its node removed from the cluster): the trace is cut short`;
+    }
+    return `the debug pod's log ended before the trace did: the trace is cut short`;
+  }
+}

@@ -179,6 +179,11 @@ export function* investigation(request: InvestigationRequest): Flow<Finding> {
     }
   }
   if ('problem' in snat) problems.push(`SNAT metrics not read: ${snat.problem}`);
+  else if (snat.usage === null) {
+    problems.push(
+      `no SNAT metrics for ${node.ip} in the last 30 minutes (a new load balancer, or Monitor behind): the port figures come from the outbound profile alone`,
+    );
+  }
   const sockets = new Map<string, SocketReading>(
     (inspection?.sockets ?? []).map(({ pod, reading }) => [podKey(pod), reading]),
   );

@@ -19,12 +19,18 @@ import { DEFAULT_KUBE_RETRY, retryAfterMs, within, withKubeRetry, type KubeRetry
 
 const PAGE = 500;
 
+/** A failure's message: client-node rejects a refused WebSocket upgrade with an ErrorEvent, not an Error. */
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : 'unknown failure';
+}
+
 /** The HTTP status of a client-node failure: an ApiException's code, or a refused WebSocket upgrade's. */
 function statusOf(error: unknown): number | null {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'number') return code;
-  const message = String((error as { message?: unknown } | null)?.message ?? '');
-  const upgrade = /Unexpected server response: (\d{3})/.exec(message);
+  const upgrade = /Unexpected server response: (\d{3})/.exec(messageOf(error));
   return upgrade === null ? null : Number(upgrade[1]);
 }
 
@@ -36,7 +42,7 @@ function retryAfterOf(error: unknown): number | null {
 function kubeError(what: string, error: unknown): KubeError {
   const status = statusOf(error);
   return new KubeError(`${what} failed${status === null ? '' : ` (HTTP ${status})`}`, status, {
-    cause: error,
+    cause: error instanceof Error ? error : new Error(messageOf(error)),
     retryAfterMs: retryAfterOf(error),
   });
 }

@@ -83,7 +83,9 @@ export function within<T>(
       },
       (error: unknown) => {
         clearTimeout(timer);
-        if (!late) reject(error instanceof Error ? error : new Error(String(error)));
+        // Passed on as it came (client-node rejects a refused upgrade with an ErrorEvent): the caller reads it.
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+        if (!late) reject(error);
       },
     );
   });
