@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { DirectoryArchive } from '../adapters/archive/directory-archive';
 import { AzureAccess } from '../adapters/azure/azure-access';
 import { DEFAULT_DEBUG_IMAGE, DEFAULT_DEBUG_NAMESPACE } from '../adapters/kube/debug-pod';
 import { KubeAccess } from '../adapters/kube/kube-access';
 import { InputError } from '../core/errors';
+import { instanceIdFor } from '../functions/starter';
 import { parseInvestigationInput } from '../core/investigation-request';
 import { investigate } from '../workflow/local-driver';
 import { printFinding } from './print-finding';
@@ -48,11 +48,16 @@ export async function runInvestigate(argv: readonly string[], io: CliIo): Promis
   });
   const out = values.out ?? `aks-snat-${new Date().toISOString().replace(/[-:]|\.\d+/g, '')}`;
   const archive = new DirectoryArchive(out);
+  const cluster = { clusterId: input.clusterResourceId };
+  const node = input.nodeIp !== undefined ? { ip: input.nodeIp } : { name: input.nodeName ?? '' };
   const finding = await investigate(
     {
-      investigationId: `cli-${randomUUID()}`,
-      cluster: { clusterId: input.clusterResourceId },
-      node: input.nodeIp !== undefined ? { ip: input.nodeIp } : { name: input.nodeName ?? '' },
+      // The same node of the same cluster is the same investigation from this laptop: a rerun after a crash
+      // (Ctrl-C twice, a closed lid) finds the debug pod the first run left and replaces it. Its own prefix
+      // keeps it apart from the Functions app's investigation of the same node.
+      investigationId: instanceIdFor(cluster, node).replace(/^snat-/, 'cli-'),
+      cluster,
+      node,
       traceSeconds: input.traceSeconds,
       requestedAt: new Date().toISOString(),
     },
