@@ -84,6 +84,9 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
     import('../workflow/local-driver'),
     import('../adapters/kube/debug-pod'),
     import('../sim/sim-namespace'),
+    import('../adapters/teams/teams-webhook'),
+    import('../sim/sim-archive'),
+    import('../sim/scenario-faults'),
   ]);
   const sim = await simStarting;
   try {
@@ -93,9 +96,16 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
       { investigate },
       { DEFAULT_DEBUG_IMAGE },
       { SIM_DEBUG_NAMESPACE },
+      { postToTeams },
+      { faultyArchive },
+      { FaultPlan },
     ] = await modules;
     const credential = simCredential(sim.token);
-    const archive = new DirectoryArchive(out);
+    // The scenario's `blob` fault stands for Blob storage failing under the --out folder.
+    const archive = faultyArchive(
+      new DirectoryArchive(out),
+      new FaultPlan(scenario.faults?.blob, scenario.seed, 'blob'),
+    );
     const finding = await investigate(
       {
         investigationId: `demo-${randomUUID()}`,
@@ -108,8 +118,11 @@ export async function runDemo(argv: readonly string[], io: CliIo): Promise<numbe
         azure: new AzureAccess({ credential, endpoint: sim.armEndpoint, tlsOptions: { ca: sim.armCa } }),
         kube: (kubeconfig) => new KubeAccess({ kubeconfig }),
         archive: () => archive,
+        // The card goes to the simulated cluster's own Teams channel, as it would to a real one.
+        teams: (message) => postToTeams(sim.teamsUrl, message),
         debugNamespace: SIM_DEBUG_NAMESPACE,
         debugImage: DEFAULT_DEBUG_IMAGE,
+        startTimeoutMs: 20_000,
         progress: (line) => io.stderr.write(`${line}\n`),
       },
     );

@@ -24,6 +24,7 @@ export async function startSimClusterThread(scenario: Scenario): Promise<SimClus
       armCa: sim.arm.ca,
       clusterId: sim.arm.clusterId,
       alertNodeIp: sim.alertNodeIp,
+      teamsUrl: sim.teams.url,
       close: () => sim.close(),
     };
   }

@@ -12,6 +12,8 @@ export interface SimClusterEndpoints {
   readonly armCa: string;
   readonly clusterId: string;
   readonly alertNodeIp: string;
+  /** The simulated Teams channel's webhook (its `sig` is a secret, as a real one's). */
+  readonly teamsUrl: string;
 }
 
 async function serve(): Promise<void> {
@@ -22,6 +24,7 @@ async function serve(): Promise<void> {
     armCa: sim.arm.ca,
     clusterId: sim.arm.clusterId,
     alertNodeIp: sim.alertNodeIp,
+    teamsUrl: sim.teams.url,
   };
   parentPort?.once('message', () => {
     void sim.close().then(() => parentPort?.postMessage('closed'));
