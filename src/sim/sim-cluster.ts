@@ -240,7 +240,7 @@ export async function startSimCluster(
     ...(options.startDelayMs === undefined ? {} : { startDelayMs: options.startDelayMs }),
   });
   let arm: SimArmServer;
-  let teams: SimTeamsChannel;
+  let teams: SimTeamsChannel | undefined;
   try {
     teams = await startTeamsChannel(new FaultPlan(faults.teams, scenario.seed, 'teams'));
     const outbound = scenario.cluster.outbound;
@@ -271,7 +271,7 @@ export async function startSimCluster(
       },
     );
   } catch (error) {
-    await kube.close();
+    await Promise.all([kube.close(), teams?.close()]);
     throw error;
   }
   return {

@@ -15,7 +15,8 @@ import { KubeError } from './kube-error';
 import type { DebugPodInfo } from '../../core/stale-debug-pods';
 import type { ExecResult } from '../../workflow/ports';
 import { DEBUG_POD_LABELS } from './debug-pod';
-import { DEFAULT_KUBE_RETRY, retryAfterMs, within, withKubeRetry, type KubeRetryOptions } from './kube-retry';
+import { retryAfterMs } from '../../core/retry-after';
+import { DEFAULT_KUBE_RETRY, within, withKubeRetry, type KubeRetryOptions } from './kube-retry';
 
 const PAGE = 500;
 

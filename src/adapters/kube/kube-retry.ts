@@ -29,15 +29,6 @@ export function isTransient(status: number | null): boolean {
   );
 }
 
-/** Seconds from a Retry-After header (seconds or an HTTP date), as milliseconds; null without one. */
-export function retryAfterMs(header: string | undefined | null, now = Date.now()): number | null {
-  if (header === undefined || header === null || header.trim() === '') return null;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
-}
-
 /**
  * Runs `attempt` until it succeeds, fails for good, or the attempts are used up; the last error is thrown.
  * `attempt` throws KubeError; its status and `retryAfterMs` (when the server sent one) decide.

@@ -1,3 +1,5 @@
+import { retryAfterMs } from '../../core/retry-after';
+
 /** What became of a card sent to Teams. The URL is a secret: it is never part of a reason. */
 export interface TeamsDelivery {
   readonly posted: boolean;
@@ -12,14 +14,6 @@ export interface TeamsWebhookOptions {
   readonly maxDelayMs?: number;
   readonly timeoutMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
-}
-
-function retryAfterMs(header: string | null): number | null {
-  if (header === null) return null;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
 }
 
 /**
