@@ -176,7 +176,8 @@ function event(s: u32, e: u32): u32 {
     p++;
   }
   const pidLength = p - pidAt;
-  if (pidLength == 0 || pidLength > 7) return 0;
+  // Past pid_max's limit (4,194,304 on 64-bit) it is no PID: the general scanner skips the line.
+  if (pidLength == 0 || pidLength > 7 || pid > 4194303) return 0;
   const commAt = pidAt + (pidLength > 6 ? pidLength : 6) + 1;
   // COMM: 16 bytes of anything but a newline, then a space; IP: "4" and two spaces.
   const ipAt = commAt + 17;

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Finding } from '../core/finding';
 import { renderCard } from '../core/render-card';
 import { renderHtml } from '../core/render-html';
+import { renderCommands } from '../core/node-command-record';
 import { SpoolingArchive } from '../adapters/archive/spooling-archive';
 import { archiveFolderSchema, defineActivity } from './activity';
 
@@ -20,6 +21,14 @@ export interface ArchivedFinding {
   readonly warnings: readonly string[];
 }
 
+const commandRecordSchema = z.object({
+  step: z.string().max(64),
+  where: z.string().max(600),
+  argv: z.array(z.string().max(4096)).max(256).readonly(),
+  exitCode: z.number().int().nullable(),
+  error: z.string().max(2000).optional(),
+});
+
 export const findingSchema = z.custom<Finding>(
   (value) =>
     typeof value === 'object' && value !== null && (value as { schemaVersion?: unknown }).schemaVersion === 1,
@@ -32,8 +41,13 @@ export const findingSchema = z.custom<Finding>(
  */
 export const archiveFinding = defineActivity({
   name: 'archiveFinding',
-  input: z.object({ finding: findingSchema, archiveFolder: archiveFolderSchema }),
-  run: async ({ finding, archiveFolder }, ports): Promise<ArchivedFinding> => {
+  input: z.object({
+    finding: findingSchema,
+    archiveFolder: archiveFolderSchema,
+    /** Every node-side command that ran, for `commands.txt`. */
+    commands: z.array(commandRecordSchema).max(20_000).default([]),
+  }),
+  run: async ({ finding, archiveFolder, commands }, ports): Promise<ArchivedFinding> => {
     const spooling = ports.archive(archiveFolder);
     // What the steps had to keep while the archive was down goes first; if it is still down, this step
     // fails (and is retried), the kept files staying where they are.
@@ -59,6 +73,7 @@ export const archiveFinding = defineActivity({
       renderHtml(archived, { card: { json: card, renderer: await cardRenderer() } }),
     );
     await archive.write('card.json', `${JSON.stringify(card, null, 2)}\n`);
+    if (commands.length > 0) await archive.write('commands.txt', renderCommands(commands));
     return { location: archive.location, warnings };
   },
 });

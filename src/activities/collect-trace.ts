@@ -2,8 +2,17 @@ import { z } from 'zod';
 import { TraceAggregator, type TraceSummary } from '../core/aggregate-trace';
 import { classifierFor } from '../core/classify-ip';
 import { traceSecondsSchema } from '../core/investigation-request';
-import { DEBUG_CONTAINER, debugPodName, TRACE_END_MARKER } from '../adapters/kube/debug-pod';
+import type { CommandRecord } from '../core/node-command-record';
+import { lostSamplesIn } from '../core/parse-tcptracer';
+import { parseTraceTimes, round2, tracedSeconds, tracerEnding, type TraceTimes } from '../core/tracer-outcome';
+import { DEBUG_CONTAINER, debugPodName } from '../adapters/kube/debug-pod';
 import { KubeError } from '../adapters/kube/kube-error';
+import {
+  debugPodScript,
+  nodeCommands,
+  TRACE_LIMIT_BYTES,
+  TRACER_KILL_AFTER_SECONDS,
+} from '../workflow/node-commands';
 import type { KubePort } from '../workflow/ports';
 import {
   archiveFolderSchema,
@@ -13,17 +22,24 @@ import {
   kubeFor,
   privateCidrsSchema,
 } from './activity';
+import { NodeShell } from './node-shell';
+
+const POLL_MS = 1000;
 
 export interface CollectedTrace {
   readonly trace: TraceSummary;
-  /** Set when the log ended without the end marker (the pod was killed or deleted). */
+  /** Seconds actually traced, from the banner to the stop (null when the pod's clock was not read). */
+  readonly windowSeconds: number | null;
+  /** Set when the trace is cut short or incomplete (the tracer failed, hit its bound, the pod went away). */
   readonly problem: string | null;
+  readonly commands: readonly CommandRecord[];
 }
 
 /**
- * Reads the debug pod's tcptracer output from its log, up to the end marker, into the aggregator as it
- * arrives (memory does not grow with the log's events), and archives the raw log as `trace.log`. Called
- * when the trace window is over; the log is read from its start, so a retry reads it whole again.
+ * Called when the trace window is over: waits for tcptracer to have ended (the pod stops it itself,
+ * traceSeconds after the banner), then streams its output file out of the pod by exec into the aggregator
+ * (memory does not grow with the events) and the archive (`trace.log`), with its stderr from the pod's
+ * log (`trace.stderr.txt`: libbcc's lost samples, Python's errors). The file is read from its start, so a retry reads it whole again.
  */
 export const collectTrace = defineActivity({
   name: 'collectTrace',
@@ -33,47 +49,100 @@ export const collectTrace = defineActivity({
     traceSeconds: traceSecondsSchema,
     archiveFolder: archiveFolderSchema,
     privateCidrs: privateCidrsSchema,
+    /** The node's uptime when the banner was seen (startTrace). */
+    bannerAt: z.number().nonnegative(),
   }),
   run: async (input, ports): Promise<CollectedTrace> => {
     const kube = await kubeFor(ports, input.cluster);
     const namespace = ports.debugNamespace;
     const name = debugPodName(input.investigationId);
+    const shell = new NodeShell(kube, namespace, name, DEBUG_CONTAINER, 'collectTrace');
+    const archive = ports.archive(input.archiveFolder);
+    let times: TraceTimes;
+    try {
+      times = await waitForEnd(shell, input.bannerAt, input.traceSeconds);
+    } catch (error) {
+      return {
+        trace: new TraceAggregator(classifierFor(input.privateCidrs)).end(),
+        windowSeconds: null,
+        problem: await cutShort(kube, namespace, name, error),
+        commands: shell.records,
+      };
+    }
     const aggregator = new TraceAggregator(classifierFor(input.privateCidrs));
-    const marker = Buffer.from(`${TRACE_END_MARKER}\n`);
     const raw: Buffer[] = [];
-    let tail = Buffer.alloc(0);
-    let done = false;
-    await kube.followLog(namespace, name, DEBUG_CONTAINER, (chunk) => {
-      // The marker may straddle chunks: look for it in what is new plus the end of what came before.
-      const window = Buffer.concat([tail, chunk]);
-      const at = window.indexOf(marker);
-      const usable = at === -1 ? chunk : window.subarray(tail.length, Math.max(tail.length, at));
-      if (at === -1 || at >= tail.length) {
-        aggregator.writeBytes(usable);
-        raw.push(Buffer.from(usable));
-      }
-      tail = window.subarray(Math.max(0, window.length - marker.length));
-      done = at !== -1;
-      return done;
+    let bytes = 0;
+    const [log, stderr] = await Promise.all([
+      shell.stream(nodeCommands.traceLog(), (chunk) => {
+        aggregator.writeBytes(chunk);
+        raw.push(chunk);
+        bytes += chunk.length;
+      }),
+      shell.log(),
+    ]);
+    ports.progress?.(`trace read: ${bytes} bytes of tcptracer output`);
+    await Promise.all([
+      archive.write('trace.log', Buffer.concat(raw).toString('utf8')),
+      archive.write('trace.stderr.txt', stderr),
+    ]);
+    const summary = aggregator.end();
+    const trace: TraceSummary = { ...summary, lostSamples: summary.lostSamples + lostSamplesIn(stderr) };
+    const windowSeconds = tracedSeconds(input.bannerAt, times);
+    // The tracer itself, for the record: the pod's own command, with the status it wrote.
+    shell.records.unshift({
+      step: 'debug pod',
+      where: 'debug pod (its own command)',
+      argv: ['sh', '-c', debugPodScript(input.traceSeconds)],
+      exitCode: times.status,
     });
-    const log = Buffer.concat(raw);
-    ports.progress?.(`trace read: ${log.length} bytes of tcptracer output`);
-    await ports.archive(input.archiveFolder).write('trace.log', log.toString('utf8'));
-    return { trace: aggregator.end(), problem: done ? null : await cutShort(kube, namespace, name) };
+    const problems = [
+      log.exitCode === 0 ? null : `the trace file was not read whole (cat exited ${log.exitCode}: ${log.stderr.trim()})`,
+      tracerEnding({
+        status: times.status,
+        stderr,
+        limitBytes: TRACE_LIMIT_BYTES,
+        bytes,
+        windowSeconds,
+        traceSeconds: input.traceSeconds,
+      }),
+    ].filter((p): p is string => p !== null);
+    return {
+      trace,
+      windowSeconds: windowSeconds === null ? null : round2(windowSeconds),
+      problem: problems.length === 0 ? null : problems.join('; '),
+      commands: shell.records,
+    };
   },
 });
 
-/** Why the log ended early: the pod is gone (deleted, or its node removed), or it stopped. */
-async function cutShort(kube: KubePort, namespace: string, name: string): Promise<string> {
+/**
+ * Polls the pod's bookkeeping until the tracer's exit status is there. The stop was armed at the banner,
+ * so it is due traceSeconds after it, plus the 10 s the tracer has to end before it is killed.
+ */
+async function waitForEnd(shell: NodeShell, bannerAt: number, traceSeconds: number): Promise<TraceTimes> {
+  const due = bannerAt + traceSeconds + TRACER_KILL_AFTER_SECONDS + 30;
+  for (;;) {
+    const times = parseTraceTimes((await shell.run(nodeCommands.traceTimes())).stdout);
+    if (times.status !== null) return times;
+    if (times.now === null || times.now > due) {
+      const after = times.now === null ? '' : ` ${round2(times.now - bannerAt)} s after its banner`;
+      throw new Error(`tcptracer had not ended${after}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+/** Why the trace could not be read: the pod is gone (deleted, or its node removed), or it stopped. */
+async function cutShort(kube: KubePort, namespace: string, name: string, error: unknown): Promise<string> {
   try {
     const pod = await kube.readPod(namespace, name);
     const phase = pod.status?.phase ?? 'Unknown';
     const reason = pod.status?.reason === undefined ? '' : ` (${pod.status.reason})`;
-    return `the debug pod's log ended before the trace did, the pod ${phase}${reason}: the trace is cut short`;
-  } catch (error) {
-    if (error instanceof KubeError && error.status === 404) {
-      return `the debug pod was gone before the trace ended (deleted, or its node removed from the cluster): the trace is cut short`;
+    return `the trace could not be read from the debug pod (${phase}${reason}): ${error instanceof Error ? error.message : String(error)}`;
+  } catch (readError) {
+    if (readError instanceof KubeError && readError.status === 404) {
+      return `the debug pod was gone before the trace ended (deleted, or its node removed from the cluster): the trace is lost`;
     }
-    return `the debug pod's log ended before the trace did: the trace is cut short`;
+    return `the trace could not be read from the debug pod: ${error instanceof Error ? error.message : String(error)}`;
   }
 }

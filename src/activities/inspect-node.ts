@@ -16,6 +16,7 @@ import { findShimSandboxId, parsePstree } from '../core/parse-pstree';
 import { parseSocketTable } from '../core/parse-sockets';
 import { countPodSockets, type SocketReading } from '../core/rank-pods';
 import { splitProcNetTcp } from '../core/split-proc-net-tcp';
+import type { CommandRecord } from '../core/node-command-record';
 import { DEBUG_CONTAINER, debugPodName } from '../adapters/kube/debug-pod';
 import { inPodSocketCommands, nodeCommands } from '../workflow/node-commands';
 import type { ArchivePort, ExecResult, KubePort } from '../workflow/ports';
@@ -28,6 +29,7 @@ import {
   nodePodSchema,
   privateCidrsSchema,
 } from './activity';
+import { NodeShell } from './node-shell';
 
 /** Pods whose socket tables one exec reads: keeps the exec URL (a query parameter a file) short. */
 const SOCKET_BATCH = 50;
@@ -41,6 +43,7 @@ export interface NodeInspection {
   /** Every pod's ESTABLISHED sockets, counted here: the tables themselves go to the archive only. */
   readonly sockets: readonly { readonly pod: PodRef; readonly reading: SocketReading }[];
   readonly problems: readonly string[];
+  readonly commands: readonly CommandRecord[];
 }
 
 /**
@@ -60,10 +63,11 @@ export const inspectNode = defineActivity({
   }),
   run: async (input, ports): Promise<NodeInspection> => {
     const kube = await kubeFor(ports, input.cluster);
+    const name = debugPodName(input.investigationId);
     const debug: DebugPod = {
       kube,
-      namespace: ports.debugNamespace,
-      name: debugPodName(input.investigationId),
+      shell: new NodeShell(kube, ports.debugNamespace, name, DEBUG_CONTAINER, 'inspectNode'),
+      records: [],
       archive: ports.archive(input.archiveFolder),
     };
     const problems: string[] = [];
@@ -85,6 +89,7 @@ export const inspectNode = defineActivity({
         reading: sockets.get(podKey(pod)) ?? { kind: 'failed', reason: 'not read' },
       })),
       problems,
+      commands: [...debug.shell.records, ...debug.records],
     };
   },
 });
@@ -98,13 +103,15 @@ function hostNetworkPids(evidence: NodeEvidence, pods: readonly NodePod[]): Set<
 
 interface DebugPod {
   readonly kube: KubePort;
-  readonly namespace: string;
-  readonly name: string;
+  /** Execs into the debug pod, each kept for commands.txt. */
+  readonly shell: NodeShell;
+  /** The kubectl exec fallbacks into application pods, for commands.txt too. */
+  readonly records: CommandRecord[];
   readonly archive: ArchivePort;
 }
 
 function execIn(debug: DebugPod, command: readonly string[]) {
-  return debug.kube.exec(debug.namespace, debug.name, DEBUG_CONTAINER, command);
+  return debug.shell.run(command);
 }
 
 /** lsns -> pstree -> crictl, as the runbook walks them, for every netns and every process on the node. */
@@ -121,7 +128,7 @@ async function correlate(debug: DebugPod, problems: string[]): Promise<NodeEvide
     await debug.archive.write(`correlation/${file}`, result.stdout);
     if (result.exitCode !== 0) {
       problems.push(
-        `${command.slice(command.indexOf('--') + 1).join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}`,
+        `${command.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}`,
       );
       return null;
     }
@@ -221,7 +228,7 @@ async function readSockets(
   // hostNetwork pods share one table, the node's, read alongside the batches.
   const readHost = async () => {
     if (hostPods.length === 0) return;
-    const host = await read(nodeCommands.ssWithPids(1), 'sockets/host-netns.txt');
+    const host = await read(nodeCommands.hostSockets(), 'sockets/host-netns.txt');
     for (const pod of hostPods) {
       sockets.set(
         podKey(pod),
@@ -277,9 +284,19 @@ async function readInPod(
   for (const container of pod.containers ?? []) {
     for (const command of inPodSocketCommands) {
       let result: ExecResult;
+      const shell = new NodeShell(
+        debug.kube,
+        pod.namespace,
+        pod.name,
+        container,
+        'inspectNode',
+        `${pod.namespace}/${pod.name}/${container} (kubectl exec)`,
+      );
       try {
-        result = await debug.kube.exec(pod.namespace, pod.name, container, command);
+        result = await shell.run(command);
+        debug.records.push(...shell.records);
       } catch (error) {
+        debug.records.push(...shell.records);
         tried.push(`${container}: ${oneLine(error)}`);
         break; // this container refuses any exec
       }

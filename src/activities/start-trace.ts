@@ -1,20 +1,42 @@
 import { z } from 'zod';
 import type { NodePod } from '../core/correlate';
 import { oneLine } from '../core/errors';
+import type { CommandRecord } from '../core/node-command-record';
+import { isTracing, parseTraceProbe, parseTraceTimes, round2, tracerFailure, type TraceProbe } from '../core/tracer-outcome';
 import type { V1Pod } from '@kubernetes/client-node';
-import { debugPodName, debugPodSpec, RUN_ANNOTATION } from '../adapters/kube/debug-pod';
+import { DEBUG_CONTAINER, debugPodName, debugPodSpec, RUN_ANNOTATION } from '../adapters/kube/debug-pod';
 import { KubeError } from '../adapters/kube/kube-error';
+import { nodeCommands, TRACER_STARTUP_LIMIT_SECONDS } from '../workflow/node-commands';
 import type { KubePort } from '../workflow/ports';
 import { nodeNameSchema, traceSecondsSchema } from '../core/investigation-request';
-import { clusterInfoSchema, defineActivity, investigationIdSchema, kubeFor } from './activity';
+import {
+  archiveFolderSchema,
+  clusterInfoSchema,
+  defineActivity,
+  investigationIdSchema,
+  kubeFor,
+} from './activity';
+import { NodeShell } from './node-shell';
 
-const POLL_MS = 50;
+const POLL_MS = 250;
+/** How often the banner is looked for during the BPF compile: the start-up figure is this precise. */
+const BANNER_POLL_MS = 500;
 
 export interface TraceStart {
   /** The node's pods as the API server lists them. */
   readonly pods: NodePod[];
-  /** Why the debug pod is not tracing (it did not start): the investigation goes on without a trace. */
+  /** Why the debug pod is not running: the investigation goes on without a trace, and without the host side. */
   readonly problem: string | null;
+  /**
+   * Why the pod runs but tcptracer does not trace (no python3, no bcc, a failed BPF compile, an OOM kill):
+   * the host side (correlation, sockets) still works.
+   */
+  readonly traceProblem: string | null;
+  /** The node's uptime when the banner was seen: the trace window counts from it. */
+  readonly bannerAt: number | null;
+  /** From the pod running to tcptracer's banner: the BPF compile. */
+  readonly startupSeconds: number | null;
+  readonly commands: readonly CommandRecord[];
 }
 
 /**
@@ -31,23 +53,29 @@ export const startTrace = defineActivity({
     traceSeconds: traceSecondsSchema,
     /** The run's request time: tells this run's own pod (a retried step) from an earlier run's leftover. */
     runId: z.string().min(1).max(64),
+    archiveFolder: archiveFolderSchema,
   }),
-  run: async ({ cluster, nodeName, investigationId, traceSeconds, runId }, ports): Promise<TraceStart> => {
+  run: async (
+    { cluster, nodeName, investigationId, traceSeconds, runId, archiveFolder },
+    ports,
+  ): Promise<TraceStart> => {
     const kube = await kubeFor(ports, cluster);
     const namespace = ports.debugNamespace;
     const name = debugPodName(investigationId);
     // The node's pods are listed while the debug pod starts: neither needs the other.
+    const spec = debugPodSpec({
+      investigationId,
+      nodeName,
+      namespace,
+      image: ports.debugImage,
+      traceSeconds,
+      runId,
+    });
+    // What runs privileged on the node, on record before it runs.
+    await ports.archive(archiveFolder).write('debug-pod.json', `${JSON.stringify(spec, null, 2)}\n`);
     const [pods, problem] = await Promise.all([
       kube.podsOnNode(nodeName),
       (async () => {
-        const spec = debugPodSpec({
-          investigationId,
-          nodeName,
-          namespace,
-          image: ports.debugImage,
-          traceSeconds,
-          runId,
-        });
         if (!(await created(kube, spec))) {
           const existing = await kube.readPod(namespace, name);
           const madeBy = existing.metadata?.annotations?.[RUN_ANNOTATION];
@@ -70,9 +98,77 @@ export const startTrace = defineActivity({
         }
       })(),
     ]);
-    return { pods, problem };
+    const shell = new NodeShell(kube, namespace, name, DEBUG_CONTAINER, 'startTrace');
+    if (problem !== null) {
+      return { pods, problem, traceProblem: null, bannerAt: null, startupSeconds: null, commands: [] };
+    }
+    const started = await waitForBanner(shell, ports.progress);
+    if ('failure' in started) {
+      return {
+        pods,
+        problem: null,
+        traceProblem: started.failure,
+        bannerAt: null,
+        startupSeconds: null,
+        commands: shell.records,
+      };
+    }
+    // The pod times the window itself, from the banner: traceSeconds whatever the responder does next.
+    const { probe, startedAt } = started;
+    const bannerAt = probe.bannerAt as number;
+    return {
+      pods,
+      problem: null,
+      traceProblem: null,
+      bannerAt,
+      startupSeconds: startedAt === null ? null : round2(bannerAt - startedAt),
+      commands: shell.records,
+    };
   },
 });
+
+/**
+ * Waits for tcptracer's banner: its BPF program compiled and attached, the trace has begun. A tracer that
+ * ends first, or prints something else and ends, did not trace: the failure says why, in its own words.
+ */
+async function waitForBanner(
+  shell: NodeShell,
+  progress: ((line: string) => void) | undefined,
+): Promise<{ probe: TraceProbe; startedAt: number | null } | { failure: string }> {
+  let first: TraceProbe | null = null;
+  let startedAt: number | null = null;
+  for (;;) {
+    const result = await shell.run(nodeCommands.traceProbe());
+    if (result.exitCode !== 0) throw new Error(`trace probe exited ${result.exitCode}: ${result.stderr.trim()}`);
+    const probe = parseTraceProbe(result.stdout);
+    if (first === null) {
+      first = probe;
+      startedAt = await podStartedAt(shell);
+      progress?.('tcptracer compiling its BPF program');
+    }
+    if (isTracing(probe)) return { probe, startedAt };
+    if (probe.status !== null) {
+      const [stderr, out] = await Promise.all([shell.log(), shell.run(nodeCommands.traceLog())]);
+      return { failure: tracerFailure({ status: probe.status, stderr, stdout: out.stdout }) };
+    }
+    const waited = probe.uptime - (startedAt ?? first.uptime);
+    if (waited > TRACER_STARTUP_LIMIT_SECONDS) {
+      const stderr = await shell.log();
+      return {
+        failure: tracerFailure({ status: null, stderr, stdout: probe.firstLine ?? '' }).replace(
+          'did not start',
+          `printed no banner in ${TRACER_STARTUP_LIMIT_SECONDS} s`,
+        ),
+      };
+    }
+    await new Promise((resolve) => setTimeout(resolve, BANNER_POLL_MS));
+  }
+}
+
+/** The node's uptime when the pod's command began (its `started` file). */
+async function podStartedAt(shell: NodeShell): Promise<number | null> {
+  return parseTraceTimes((await shell.run(nodeCommands.traceTimes())).stdout).started;
+}
 
 /** Creates the pod; false when one of that name is already there. */
 async function created(kube: KubePort, pod: V1Pod): Promise<boolean> {
@@ -139,8 +235,13 @@ async function waitUntilRunning(
   for (;;) {
     const pod = await kube.readPod(namespace, name);
     const phase = pod.status?.phase;
-    if (phase === 'Running' || phase === 'Succeeded') return;
-    if (phase === 'Failed') throw new Error(`debug pod ${namespace}/${name} failed to start`);
+    if (phase === 'Running') return;
+    if (phase === 'Failed' || phase === 'Succeeded') {
+      // The container's command could not start (StartError: the image lacks the program) or ended at once.
+      const ended = (pod.status?.containerStatuses ?? []).map((c) => c.state?.terminated).find((t) => t);
+      const why = ended === undefined ? '' : `: ${ended.reason ?? 'exited'} ${ended.exitCode}${ended.message === undefined ? '' : `, ${ended.message}`}`;
+      throw new Error(`debug pod ${namespace}/${name} ${phase === 'Failed' ? 'failed' : 'ended'} before it ran${why}`);
+    }
     const why = notRunningBecause(pod);
     if (why.hopeless) {
       throw new Error(

@@ -1,6 +1,7 @@
 import type { IpClassifier } from './classify-ip';
 import { TcptracerKernel } from './tcptracer-kernel';
-import { formatIpv4, parseIp, parseIpv4, unbracket } from './ip-address';
+import { TRACER_BANNER } from './tracer-outcome';
+import { canonicalIp, formatIpv4, parseIp, parseIpv4 } from './ip-address';
 import {
   commOf,
   LineKind,
@@ -56,6 +57,8 @@ export interface TraceSource {
 }
 
 export interface TraceSummary {
+  /** Whether tcptracer's banner was read: without it and without events, no trace ran at all. */
+  readonly banner: boolean;
   readonly events: Readonly<Record<TraceEventType, number>>;
   readonly lostSamples: number;
   readonly skippedLines: number;
@@ -95,6 +98,7 @@ export interface AggregatorState {
   readonly events: readonly number[];
   readonly lostSamples: number;
   readonly skippedLines: number;
+  readonly banner: boolean;
   readonly firstTime: number;
   readonly lastTime: number;
   readonly sources: ReadonlyMap<number, ReadonlyMap<number | string, SourceCount>>;
@@ -146,6 +150,7 @@ export class TraceAggregator {
   private readonly events = [0, 0, 0, 0];
   private lostSamples = 0;
   private skippedLines = 0;
+  private banner = false;
   private firstTime = Infinity;
   private lastTime = -Infinity;
   /** netnsKey -> source address (IPv4 as a number, IPv6 as printed) -> counts. */
@@ -214,6 +219,7 @@ export class TraceAggregator {
     return {
       events: this.events,
       lostSamples: this.lostSamples,
+      banner: this.banner,
       skippedLines: this.skippedLines,
       firstTime: this.firstTime,
       lastTime: this.lastTime,
@@ -311,6 +317,7 @@ export class TraceAggregator {
     this.finish();
     other.events.forEach((count, type) => ((this.events[type] as number) += count));
     this.lostSamples += other.lostSamples;
+    this.banner ||= other.banner;
     this.skippedLines += other.skippedLines;
     this.firstTime = Math.min(this.firstTime, other.firstTime);
     this.lastTime = Math.max(this.lastTime, other.lastTime);
@@ -372,6 +379,7 @@ export class TraceAggregator {
     const kind = scanTraceLine(b, start, end, line);
     if (kind === LineKind.Skipped) {
       this.skippedLines++;
+      if (!this.banner && isBanner(b, start, end)) this.banner = true;
       return;
     }
     if (kind === LineKind.Lost) {
@@ -400,13 +408,16 @@ export class TraceAggregator {
   private v6Source(printed: string, netns: number): SourceCount | null {
     const known = this.sources.get(netnsKey(netns))?.get(printed);
     if (known !== undefined) return known;
-    const saddr = unbracket(printed);
-    return parseIp(saddr) === null ? null : this.sourceFor(netns, printed, saddr);
+    const saddr = canonicalIp(printed);
+    if (parseIp(saddr) === null) return null;
+    // `[::ffff:a.b.c.d]`: IPv4 traffic of an AF_INET6 socket, the same source as a.b.c.d.
+    const v4 = parseIpv4(saddr);
+    return v4 === null ? this.sourceFor(netns, printed, saddr) : this.sourceFor(netns, v4, saddr);
   }
 
   private countEvent(line: ScannedLine): void {
     (this.events[line.type] as number)++;
-    if (line.timeSeconds >= 0) {
+    if (!Number.isNaN(line.timeSeconds)) {
       if (line.timeSeconds < this.firstTime) this.firstTime = line.timeSeconds;
       if (line.timeSeconds > this.lastTime) this.lastTime = line.timeSeconds;
     }
@@ -450,11 +461,14 @@ export class TraceAggregator {
   private address(key: number | string): Address | null {
     let known = this.addresses.get(key);
     if (known === undefined) {
-      const text = typeof key === 'number' ? formatIpv4(key) : unbracket(key);
+      const text = typeof key === 'number' ? formatIpv4(key) : canonicalIp(key);
+      const v4 = typeof key === 'number' ? null : parseIpv4(text);
       known =
-        parseIp(text) === null
-          ? null
-          : { index: this.addressCount++, text, public: this.classifier.isPublic(text) };
+        v4 !== null
+          ? this.address(v4) // `[::ffff:a.b.c.d]` is a.b.c.d: one destination, one key
+          : parseIp(text) === null
+            ? null
+            : { index: this.addressCount++, text, public: this.classifier.isPublic(text) };
       this.addresses.set(key, known);
     }
     return known;
@@ -537,6 +551,7 @@ export class TraceAggregator {
     sources.sort(compareSources);
     const [connect, accept, close, unknown] = this.events as [number, number, number, number];
     return {
+      banner: this.banner,
       events: { connect, accept, close, unknown },
       lostSamples: this.lostSamples,
       skippedLines: this.skippedLines,
@@ -544,6 +559,14 @@ export class TraceAggregator {
       sources,
     };
   }
+}
+
+const BANNER = Buffer.from(TRACER_BANNER, 'latin1');
+
+/** tcptracer's banner, alone on its line (padding and a CR aside). */
+function isBanner(b: Buffer, start: number, end: number): boolean {
+  while (end > start && (b[end - 1] === 32 || b[end - 1] === 13)) end--;
+  return end - start === BANNER.length && b.compare(BANNER, 0, BANNER.length, start, end) === 0;
 }
 
 export function round2(value: number): number {

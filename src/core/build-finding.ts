@@ -7,10 +7,20 @@ import type { SocketTable } from './parse-sockets';
 import { rankPods, type SocketReading } from './rank-pods';
 import { recommend } from './recommend';
 
+/** How long the trace ran, as the debug pod measured it on the node's clock. */
+export interface TraceTiming {
+  /** From the banner to the stop. */
+  readonly windowSeconds: number | null;
+  /** From the debug pod's start to the banner: the BPF compile. */
+  readonly startupSeconds: number | null;
+}
+
 export interface FindingInput {
   readonly cluster: Finding['cluster'];
   readonly node: Finding['node'];
   readonly trace: TraceSummary | null;
+  /** Absent for a trace read from a file (`analyze`): no pod measured it. */
+  readonly timing?: TraceTiming;
   readonly pods: readonly NodePod[];
   /** Socket readings keyed by `namespace/name`. */
   readonly sockets: ReadonlyMap<string, SocketReading>;
@@ -31,7 +41,7 @@ export function buildFinding(input: FindingInput): Finding {
     classifier: input.classifier,
     attribution,
     evidence: input.evidence,
-    traceSeconds: input.trace?.durationSeconds ?? null,
+    traceSeconds: input.timing?.windowSeconds ?? input.trace?.durationSeconds ?? null,
     portsPerNode: input.snat?.portsPerNode ?? null,
   });
   const top = pods[0];
@@ -41,6 +51,12 @@ export function buildFinding(input: FindingInput): Finding {
       : null;
 
   const warnings = [...(input.problems ?? []), ...(attribution?.warnings ?? [])];
+  const ran = input.trace === null || input.trace.banner || eventCount(input.trace) > 0;
+  if (!ran) {
+    warnings.push(
+      "the trace holds neither tcptracer's banner nor any event: tcptracer did not run (or its output was lost), which says nothing about the node's connections",
+    );
+  }
   if (input.trace !== null && input.trace.lostSamples > 0) {
     warnings.push(`tcptracer lost ${input.trace.lostSamples} samples: traced counts are lower bounds`);
   }
@@ -64,13 +80,16 @@ export function buildFinding(input: FindingInput): Finding {
   }
   const unread = [...input.sockets.values()].some((reading) => reading.kind === 'failed');
 
-  const partial = (input.problems ?? []).length > 0 || unread || input.trace === null;
+  const partial = (input.problems ?? []).length > 0 || unread || input.trace === null || !ran;
   const withoutAdvice = {
     schemaVersion: 1 as const,
     status: partial ? ('partial' as const) : ('complete' as const),
     cluster: input.cluster,
     node: input.node,
-    trace: input.trace === null ? null : findingTrace(input.trace, attribution?.sourcePods ?? new Map()),
+    trace:
+      input.trace === null
+        ? null
+        : findingTrace(input.trace, attribution?.sourcePods ?? new Map(), input.timing),
     pods,
     culprit,
     snat: input.snat,
@@ -80,12 +99,21 @@ export function buildFinding(input: FindingInput): Finding {
   return { ...withoutAdvice, recommendations: recommend(withoutAdvice) };
 }
 
-function findingTrace(trace: TraceSummary, sourcePods: ReadonlyMap<string, PodRef | null>): FindingTrace {
+function eventCount(trace: TraceSummary): number {
+  return trace.events.connect + trace.events.accept + trace.events.close + trace.events.unknown;
+}
+
+function findingTrace(
+  trace: TraceSummary,
+  sourcePods: ReadonlyMap<string, PodRef | null>,
+  timing: TraceTiming | undefined,
+): FindingTrace {
   return {
     events: trace.events,
     lostSamples: trace.lostSamples,
     skippedLines: trace.skippedLines,
     durationSeconds: trace.durationSeconds,
+    ...(timing === undefined ? {} : timing),
     sources: trace.sources.map(({ processes: _processes, ...source }) => ({
       ...source,
       pod: sourcePods.get(sourceKey(source)) ?? null,

@@ -55,6 +55,10 @@ export interface FindingTrace {
   readonly lostSamples: number;
   readonly skippedLines: number;
   readonly durationSeconds: number | null;
+  /** Seconds actually traced, from tcptracer's banner to its stop (absent for a trace read from a file). */
+  readonly windowSeconds?: number | null;
+  /** From the debug pod running to tcptracer's banner: the BPF compile (absent for a trace read from a file). */
+  readonly startupSeconds?: number | null;
   readonly sources: readonly FindingTraceSource[];
 }
 

@@ -118,6 +118,18 @@ export function unbracket(text: string): string {
   return text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
 }
 
+/**
+ * One address, one text, whatever the tool: no brackets, and an IPv4 peer of a dual-stack (AF_INET6)
+ * socket, which tcptracer, ss and /proc/net/tcp6 print as `::ffff:a.b.c.d`, as the IPv4 address it is.
+ * Anything that does not parse is returned unbracketed, as it was.
+ */
+export function canonicalIp(text: string): string {
+  const bare = unbracket(text);
+  if (!bare.includes(':')) return bare;
+  const ip = parseIp(bare);
+  return ip?.version === 4 ? formatIpv4(ip.value) : bare;
+}
+
 /** `address:port`, IPv6 in brackets as the tools print it. */
 export function formatEndpoint(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;

@@ -29,14 +29,14 @@ function networkOrderWord(hex: string): number {
   return (((word & 0xff) << 24) | ((word & 0xff00) << 8) | ((word >>> 8) & 0xff00) | (word >>> 24)) >>> 0;
 }
 
-/** As netstat prints it: an IPv4 peer of a dual-stack socket as `::ffff:a.b.c.d`, other IPv6 per RFC 5952. */
+/** An IPv4 peer of a dual-stack socket (`::ffff:a.b.c.d` in tcp6) as its IPv4 address, other IPv6 per RFC 5952. */
 function decodeAddress(hex: string): string {
   if (hex.length === 8) return formatIpv4(networkOrderWord(hex));
   let value = 0n;
   for (let offset = 0; offset < 32; offset += 8) {
     value = (value << 32n) | BigInt(networkOrderWord(hex.slice(offset, offset + 8)));
   }
-  if (value >> 32n === 0xffffn) return `::ffff:${formatIpv4(Number(value & 0xffffffffn))}`;
+  if (value >> 32n === 0xffffn) return formatIpv4(Number(value & 0xffffffffn));
   return formatIpv6(value);
 }
 

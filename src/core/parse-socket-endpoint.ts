@@ -2,10 +2,10 @@
  * `address:port` as netstat and ss print it. The port is what follows the LAST colon, because netstat does
  * not bracket IPv6 (`2603:1030::1:443`). ss brackets IPv6 and writes `%ifname` after an address bound to a
  * device (`[fe80::1]%eth0:22`, `10.0.0.4%eth0:22`); brackets and zone are dropped so that one peer reads the
- * same from every tool. The address must be a numeric IP: a host name (netstat or ss without `-n`), or an
+ * same from every tool, and an IPv4 peer of a dual-stack socket (`::ffff:a.b.c.d`) is a.b.c.d. The address must be a numeric IP: a host name (netstat or ss without `-n`), or an
  * IPv6 address netstat cut to its 23-character column, makes the row unreadable rather than wrong.
  */
-import { parseIp } from './ip-address';
+import { canonicalIp, parseIp } from './ip-address';
 
 export interface Endpoint {
   readonly address: string;
@@ -31,7 +31,7 @@ export function parseEndpoint(text: string, wildcardAddress: string): Endpoint |
   const zone = address.indexOf('%');
   if (zone !== -1) address = address.slice(0, zone);
   if (address === '*') address = wildcardAddress;
-  return parseIp(address) === null ? null : { address, port };
+  return parseIp(address) === null ? null : { address: canonicalIp(address), port };
 }
 
 /** `*` is the tools' way of printing port 0 (a listener's peer, an unbound socket). */

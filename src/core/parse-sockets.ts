@@ -5,7 +5,7 @@
  * same exec is answered by different tools in different images.
  *
  * Addresses come out the same whatever the tool: no brackets, no zone, an IPv4 peer of a dual-stack socket
- * as `::ffff:a.b.c.d`, so that one peer is one key for the ranking and for the trace.
+ * (`::ffff:a.b.c.d`) as a.b.c.d, so that one peer is one key for the ranking and for the trace.
  */
 import { InputError } from './errors';
 import { netstatReader } from './parse-netstat';

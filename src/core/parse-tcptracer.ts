@@ -20,7 +20,11 @@ export const EVENT_TYPES: readonly TraceEventType[] = ['connect', 'accept', 'clo
 export interface ScannedLine {
   /** Index into EVENT_TYPES. */
   type: number;
-  /** Seconds since the first event, or -1 when the trace was taken without `-t`. */
+  /**
+   * Seconds since the first event printed, NaN when the trace was taken without `-t`. It can be negative:
+   * events come from one perf buffer per CPU, read one CPU after another (bcc perf_reader_poll), so an event
+   * another CPU's buffer delivers late was stamped before the first one printed.
+   */
   timeSeconds: number;
   pid: number;
   ipVersion: 4 | 6;
@@ -44,7 +48,7 @@ export interface ScannedLine {
 export function newScannedLine(): ScannedLine {
   return {
     type: 0,
-    timeSeconds: -1,
+    timeSeconds: NaN,
     pid: 0,
     ipVersion: 4,
     commStart: 0,
@@ -72,6 +76,7 @@ const SPACE = 32;
 const TAB = 9;
 const CR = 13;
 const DOT = 46;
+const MINUS = 45;
 const ZERO = 48;
 const NINE = 57;
 
@@ -145,11 +150,15 @@ function eventType(b: Uint8Array, start: number, end: number): number {
   return EVENT_TYPES.indexOf(word);
 }
 
-/** `%-14d` nanoseconds with -v, `%-9.3f` seconds without; -1 if it is neither. */
+/**
+ * `%-14d` nanoseconds with -v, `%-9.3f` seconds without, either one negative (see ScannedLine.timeSeconds);
+ * NaN if it is neither.
+ */
 function timeSeconds(b: Uint8Array, start: number, end: number, nanoseconds: boolean): number {
+  if (b[start] === MINUS) return -timeSeconds(b, start + 1, end, nanoseconds);
   if (nanoseconds) {
     const ns = digits(b, start, end);
-    return ns < 0 ? -1 : ns / 1e9;
+    return ns < 0 ? NaN : ns / 1e9;
   }
   let dot = -1;
   for (let i = start; i < end; i++) {
@@ -158,10 +167,10 @@ function timeSeconds(b: Uint8Array, start: number, end: number, nanoseconds: boo
       break;
     }
   }
-  if (dot === -1) return -1;
+  if (dot === -1) return NaN;
   const whole = digits(b, start, dot);
   const fraction = digits(b, dot + 1, end);
-  return whole < 0 || fraction < 0 ? -1 : whole + fraction / 10 ** (end - dot - 1);
+  return whole < 0 || fraction < 0 ? NaN : whole + fraction / 10 ** (end - dot - 1);
 }
 
 const LOST_PREFIX = Buffer.from('Possibly lost ');
@@ -222,17 +231,20 @@ export function scanTraceLine(b: Uint8Array, start: number, end: number, out: Sc
   }
   if (left < 2) return LineKind.Skipped;
   let type = eventType(b, leftStart[0] as number, leftEnd[0] as number);
-  let time = -1;
+  let time = NaN;
   let pidIndex = 1;
   if (type < 0) {
     if (left < 3) return LineKind.Skipped;
     type = eventType(b, leftStart[1] as number, leftEnd[1] as number);
     time = timeSeconds(b, leftStart[0] as number, leftEnd[0] as number, verbose);
-    if (type < 0 || time < 0) return LineKind.Skipped;
+    if (type < 0 || Number.isNaN(time)) return LineKind.Skipped;
     pidIndex = 2;
   }
   const pid = digits(b, leftStart[pidIndex] as number, leftEnd[pidIndex] as number);
-  if (pid < 0) return LineKind.Skipped;
+  if (pid < 0 || pid > PID_MAX) return LineKind.Skipped;
+  // COMM is the kernel's 16-byte task name, NUL included: more than 15 bytes between PID and IP is two
+  // lines run together (a cut-off line, then the next one), not one event.
+  if (commBytes(b, leftEnd[pidIndex] as number, ipStart) > COMM_MAX_BYTES) return LineKind.Skipped;
 
   const base = ipIndex - 4; // DPORT is token 0 without -v, 1 with it
   const dport = digits(b, rightStart[base] as number, rightEnd[base] as number);
@@ -273,6 +285,26 @@ export function scanTraceLine(b: Uint8Array, start: number, end: number, out: Sc
   out.dport = dport;
   out.netns = netns;
   return LineKind.Event;
+}
+
+/** The largest PID there can be: pid_max is at most PID_MAX_LIMIT, 4,194,304, on 64-bit (include/linux/threads.h). */
+export const PID_MAX = 4_194_303;
+/** TASK_COMM_LEN is 16 with the NUL (include/linux/sched.h). */
+const COMM_MAX_BYTES = 15;
+
+/**
+ * The bytes of COMM between PID and IP, trimmed. tcptracer decodes it with `errors='replace'`, so a byte
+ * that is not UTF-8 prints as U+FFFD (EF BF BD): one byte of the kernel's name each.
+ */
+function commBytes(b: Uint8Array, start: number, end: number): number {
+  while (start < end && isBlank(b[start] as number)) start++;
+  while (end > start && isBlank(b[end - 1] as number)) end--;
+  let bytes = 0;
+  for (let i = start; i < end; i++) {
+    if (b[i] === 0xef && b[i + 1] === 0xbf && b[i + 2] === 0xbd) i += 2;
+    bytes++;
+  }
+  return bytes;
 }
 
 function isVersion(b: Uint8Array, token: number): boolean {
@@ -318,7 +350,7 @@ export function parseTraceLine(text: string): TraceLine {
   return {
     kind: 'event',
     event: {
-      timeSeconds: line.timeSeconds < 0 ? null : line.timeSeconds,
+      timeSeconds: Number.isNaN(line.timeSeconds) ? null : line.timeSeconds,
       type: EVENT_TYPES[line.type] as TraceEventType,
       pid: line.pid,
       comm: commOf(b, line),
@@ -330,4 +362,11 @@ export function parseTraceLine(text: string): TraceLine {
       netns: line.netns < 0 ? null : line.netns,
     },
   };
+}
+
+/** The samples libbcc reports lost on stderr (`Possibly lost N samples`, src/cc/perf_reader.c), summed. */
+export function lostSamplesIn(stderr: string): number {
+  let lost = 0;
+  for (const match of stderr.matchAll(/^Possibly lost (\d+) samples\s*$/gm)) lost += Number(match[1]);
+  return lost;
 }

@@ -80,6 +80,7 @@ export function fillerPods(scenario: Scenario): ReadonlyMap<string, readonly Sce
         namespace: FILLER_NAMESPACE,
         name: `idle-${index}-${String(i).padStart(3, '0')}`,
         ip,
+        ips: [ip],
         hostNetwork: false,
         containers: [
           {

@@ -17,6 +17,7 @@ function kubeProxy(name: string): ScenarioPod {
   return {
     namespace: 'kube-system',
     name,
+    ips: [],
     hostNetwork: true,
     containers: [
       {
@@ -32,7 +33,7 @@ function kubeProxy(name: string): ScenarioPod {
         ],
       },
     ],
-    traffic: [{ to: API_SERVER, connectsPerSecond: 0.5, established: 2, container: 'kube-proxy' }],
+    traffic: [{ to: API_SERVER, connectsPerSecond: 0.5, established: 2, container: 'kube-proxy', socket: 4 }],
   };
 }
 
@@ -58,6 +59,7 @@ export const DEFAULT_SCENARIO: Scenario = {
       name: 'aks-nodepool1-12345678-vmss000000',
       ip: '10.224.0.4',
       os: 'linux',
+      image: 'ubuntu2204',
       fillerPods: 0,
       pods: [
         kubeProxy('kube-proxy-x7k2p'),
@@ -65,6 +67,7 @@ export const DEFAULT_SCENARIO: Scenario = {
           namespace: 'shop',
           name: 'checkout-5d8f7',
           ip: '10.244.1.7',
+          ips: ['10.244.1.7'],
           hostNetwork: false,
           containers: [
             {
@@ -75,15 +78,16 @@ export const DEFAULT_SCENARIO: Scenario = {
             },
           ],
           traffic: [
-            { to: '20.50.2.10:443', connectsPerSecond: 40, established: 300, container: 'checkout' },
-            { to: '52.239.148.100:443', connectsPerSecond: 3, established: 12, container: 'checkout' },
-            { to: '10.0.0.5:5432', connectsPerSecond: 1, established: 10, container: 'checkout' },
+            { to: '20.50.2.10:443', connectsPerSecond: 40, established: 300, container: 'checkout', socket: 4 },
+            { to: '52.239.148.100:443', connectsPerSecond: 3, established: 12, container: 'checkout', socket: 4 },
+            { to: '10.0.0.5:5432', connectsPerSecond: 1, established: 10, container: 'checkout', socket: 4 },
           ],
         },
         {
           namespace: 'shop',
           name: 'cart-7c9d4',
           ip: '10.244.1.9',
+          ips: ['10.244.1.9'],
           hostNetwork: false,
           containers: [
             {
@@ -94,15 +98,16 @@ export const DEFAULT_SCENARIO: Scenario = {
             },
           ],
           traffic: [
-            { to: '10.0.0.5:5432', connectsPerSecond: 60, established: 200, container: 'cart' },
-            { to: '168.63.129.16:80', connectsPerSecond: 5, established: 4, container: 'cart' },
-            { to: '169.254.169.254:80', connectsPerSecond: 4, established: 2, container: 'cart' },
+            { to: '10.0.0.5:5432', connectsPerSecond: 60, established: 200, container: 'cart', socket: 4 },
+            { to: '168.63.129.16:80', connectsPerSecond: 5, established: 4, container: 'cart', socket: 4 },
+            { to: '169.254.169.254:80', connectsPerSecond: 4, established: 2, container: 'cart', socket: 4 },
           ],
         },
         {
           namespace: 'shop',
           name: 'payments-6b9f2',
           ip: '10.244.1.12',
+          ips: ['10.244.1.12'],
           hostNetwork: false,
           containers: [
             {
@@ -113,14 +118,15 @@ export const DEFAULT_SCENARIO: Scenario = {
             },
           ],
           traffic: [
-            { to: '40.126.32.134:443', connectsPerSecond: 4, established: 25, container: 'payments' },
-            { to: '10.0.0.5:5432', connectsPerSecond: 2, established: 8, container: 'payments' },
+            { to: '40.126.32.134:443', connectsPerSecond: 4, established: 25, container: 'payments', socket: 4 },
+            { to: '10.0.0.5:5432', connectsPerSecond: 2, established: 8, container: 'payments', socket: 4 },
           ],
         },
         {
           namespace: 'shop',
           name: 'frontend-8c7d5',
           ip: '10.244.1.15',
+          ips: ['10.244.1.15'],
           hostNetwork: false,
           containers: [
             {
@@ -137,8 +143,8 @@ export const DEFAULT_SCENARIO: Scenario = {
             },
           ],
           traffic: [
-            { to: '10.0.0.20:8080', connectsPerSecond: 10, established: 30, container: 'web' },
-            { to: '13.107.42.14:443', connectsPerSecond: 6, established: 20, container: 'envoy' },
+            { to: '10.0.0.20:8080', connectsPerSecond: 10, established: 30, container: 'web', socket: 4 },
+            { to: '13.107.42.14:443', connectsPerSecond: 6, established: 20, container: 'envoy', socket: 4 },
           ],
         },
       ],
@@ -147,6 +153,7 @@ export const DEFAULT_SCENARIO: Scenario = {
       name: 'aks-nodepool1-12345678-vmss000001',
       ip: '10.224.0.5',
       os: 'linux',
+      image: 'ubuntu2204',
       fillerPods: 0,
       pods: [
         kubeProxy('kube-proxy-m8z4r'),
@@ -154,6 +161,7 @@ export const DEFAULT_SCENARIO: Scenario = {
           namespace: 'shop',
           name: 'catalog-84bd9',
           ip: '10.244.2.5',
+          ips: ['10.244.2.5'],
           hostNetwork: false,
           containers: [
             {
@@ -164,8 +172,8 @@ export const DEFAULT_SCENARIO: Scenario = {
             },
           ],
           traffic: [
-            { to: '20.50.2.10:443', connectsPerSecond: 2, established: 15, container: 'catalog' },
-            { to: '10.0.0.5:5432', connectsPerSecond: 3, established: 20, container: 'catalog' },
+            { to: '20.50.2.10:443', connectsPerSecond: 2, established: 15, container: 'catalog', socket: 4 },
+            { to: '10.0.0.5:5432', connectsPerSecond: 3, established: 20, container: 'catalog', socket: 4 },
           ],
         },
       ],
@@ -174,6 +182,7 @@ export const DEFAULT_SCENARIO: Scenario = {
       name: 'aks-nodepool1-12345678-vmss000002',
       ip: '10.224.0.6',
       os: 'linux',
+      image: 'ubuntu2204',
       fillerPods: 0,
       pods: [
         kubeProxy('kube-proxy-q2w9t'),
@@ -181,6 +190,7 @@ export const DEFAULT_SCENARIO: Scenario = {
           namespace: 'reports',
           name: 'report-builder-5f6d7',
           ip: '10.244.3.8',
+          ips: ['10.244.3.8'],
           hostNetwork: false,
           containers: [
             {
@@ -191,7 +201,7 @@ export const DEFAULT_SCENARIO: Scenario = {
             },
           ],
           traffic: [
-            { to: '10.0.0.5:5432', connectsPerSecond: 1, established: 5, container: 'report-builder' },
+            { to: '10.0.0.5:5432', connectsPerSecond: 1, established: 5, container: 'report-builder', socket: 4 },
           ],
         },
       ],

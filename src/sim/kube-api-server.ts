@@ -169,8 +169,8 @@ export async function startSimKubeApiServer(options: SimKubeApiServerOptions): P
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      void serveExec(ws, target.command, target.streams, () =>
-        options.runtime.exec(target.pod, target.container, target.command),
+      void serveExec(ws, target.command, target.streams, (streams) =>
+        options.runtime.exec(target.pod, target.container, target.command, streams),
       );
     });
   };

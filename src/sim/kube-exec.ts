@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { ExecResult } from './pod-runtime';
+import type { ExecResult, ExecStreams } from './pod-runtime';
 
 /**
  * The exec stream of the channel.k8s.io WebSocket protocols (v4 and v5): every binary message starts
@@ -22,8 +22,8 @@ export function chooseExecProtocol(offered: Iterable<string>): ExecProtocol | un
 }
 
 /** Frames of at most `maxPayload` bytes each, every one prefixed with the channel byte. */
-export function frames(channel: number, text: string, maxPayload = 32 * 1024): Buffer[] {
-  const data = Buffer.from(text, 'utf8');
+export function frames(channel: number, text: string | Buffer, maxPayload = 32 * 1024): Buffer[] {
+  const data = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   const out: Buffer[] = [];
   for (let offset = 0; offset < data.length; offset += maxPayload) {
     const part = data.subarray(offset, offset + maxPayload);
@@ -84,12 +84,19 @@ export async function serveExec(
   ws: WebSocket,
   command: readonly string[],
   streams: { readonly stdout: boolean; readonly stderr: boolean },
-  run: () => Promise<ExecResult>,
+  run: (streams: ExecStreams) => Promise<ExecResult>,
 ): Promise<void> {
   ws.on('message', () => undefined);
   let status: ExecStatus;
+  // What the runtime streams goes out at once, frame by frame, each waiting for the socket to take it.
+  const streamed: ExecStreams = {
+    stdout: async (chunk) => {
+      if (!streams.stdout) return;
+      for (const frame of frames(Channel.stdout, chunk)) await send(ws, frame);
+    },
+  };
   try {
-    const result = await run();
+    const result = await run(streamed);
     const out = [
       ...(streams.stdout ? frames(Channel.stdout, result.stdout) : []),
       ...(streams.stderr ? frames(Channel.stderr, result.stderr) : []),

@@ -13,7 +13,7 @@ import {
 } from './kube-pod-status';
 import { POD_RESOURCE } from './kube-resources';
 import type { KubeStore } from './kube-store';
-import type { PodRuntime } from './pod-runtime';
+import { ContainerStartError, type PodRuntime } from './pod-runtime';
 
 /**
  * The scheduler and kubelets of the simulated cluster: binds created pods to a node, starts them after
@@ -215,6 +215,7 @@ export class PodLifecycle {
       signal.addEventListener('abort', () => resolve('aborted'), { once: true });
     });
     let exitCode = 0;
+    let startError: string | undefined;
     try {
       const iterator = this.runtime.run(pod, container, signal)[Symbol.asyncIterator]();
       for (;;) {
@@ -226,15 +227,24 @@ export class PodLifecycle {
           iterator.return?.().catch(() => undefined);
           return;
         }
-        if (result.done === true) break;
+        if (result.done === true) {
+          exitCode = typeof result.value === 'number' ? result.value : 0;
+          break;
+        }
         log.append(String(result.value));
       }
-    } catch {
+    } catch (error) {
       exitCode = 1;
+      if (error instanceof ContainerStartError) {
+        exitCode = 128;
+        startError = error.message;
+      }
     }
     if (signal.aborted) return;
     const exited = this.store.pods.update(key, (p) =>
-      isTerminal(p) ? p : { ...p, status: containerExitedStatus(p, container, exitCode, this.now()) },
+      isTerminal(p)
+        ? p
+        : { ...p, status: containerExitedStatus(p, container, exitCode, this.now(), startError) },
     );
     log.end();
     if (exited !== undefined && isTerminal(exited)) {

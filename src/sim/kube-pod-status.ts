@@ -217,6 +217,8 @@ export function containerExitedStatus(
   container: string,
   exitCode: number,
   now: Date,
+  /** The runtime's message when the command could not be started at all (reason StartError). */
+  startError?: string,
 ): V1PodStatus {
   const status = pod.status ?? {};
   const statuses = (status.containerStatuses ?? []).map((s): V1ContainerStatus => {
@@ -228,7 +230,8 @@ export function containerExitedStatus(
       state: {
         terminated: {
           exitCode,
-          reason: exitCode === 0 ? 'Completed' : 'Error',
+          reason: startError !== undefined ? 'StartError' : exitCode === 0 ? 'Completed' : 'Error',
+          ...(startError === undefined ? {} : { message: startError }),
           startedAt: s.state?.running?.startedAt ?? now,
           finishedAt: now,
           containerID: s.containerID,

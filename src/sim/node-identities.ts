@@ -238,6 +238,7 @@ export function layOutNode(input: {
     cursor += pids.int(20, 140);
 
     const podIP = scenarioPod.hostNetwork ? nodeIp : (scenarioPod.ip as string);
+    const podIPs = scenarioPod.hostNetwork || scenarioPod.ips.length === 0 ? [podIP] : scenarioPod.ips;
     return {
       pod: {
         namespace: scenarioPod.namespace,
@@ -246,7 +247,7 @@ export function layOutNode(input: {
         nodeName,
         hostNetwork: scenarioPod.hostNetwork,
         podIP,
-        podIPs: [podIP],
+        podIPs,
         hostIP: nodeIp,
         labels: { app: appLabel(scenarioPod.name) },
         containers,

@@ -6,7 +6,8 @@
  */
 import { NotFoundError, InputError } from '../core/errors';
 import { clusterNodes, fillerPods } from './cluster-layout';
-import { parseDebugPodCommand, parseSocketTool, type ToolCommand } from './node-commands';
+import { parseHostTool, parseSocketTool, type ToolCommand } from './node-commands';
+import { nodeImage, type NodeImage } from './node-images';
 import {
   HOST_NETNS,
   KERNEL_THREADS,
@@ -18,7 +19,7 @@ import {
   type SimProcess,
 } from './node-identities';
 import { buildNodeSockets, type NodeSockets, type SimSocket } from './node-sockets';
-import { traceNode, type TraceLine } from './node-trace';
+import { TraceGenerator, traceNode, type TraceLine } from './node-trace';
 import { renderCrictlPods, renderCrictlPs } from './render-crictl';
 import { renderLsnsJson, type LsnsRow } from './render-lsns';
 import { renderNetstat } from './render-netstat';
@@ -35,9 +36,6 @@ export interface ExecResult {
   readonly stderr: string;
   readonly exitCode: number;
 }
-
-/** What `timeout` exits with when it had to stop the command. */
-const TIMEOUT_EXIT_CODE = 124;
 
 function ok(stdout: string): ExecResult {
   return { stdout, stderr: '', exitCode: 0 };
@@ -57,7 +55,9 @@ function basename(path: string): string {
 
 export class NodeModel {
   readonly node: { readonly name: string; readonly ip: string };
-  private readonly seed: number;
+  /** The node's OS image: the files the debug pod finds under /host. */
+  readonly image: NodeImage;
+  readonly seed: number;
   private readonly identities: NodeIdentities;
   /** Processes by PID, threads by TID (to their process). */
   private readonly processes: ReadonlyMap<number, SimProcess>;
@@ -69,6 +69,7 @@ export class NodeModel {
     const node = clusterNodes(scenario).find((candidate) => candidate.name === nodeName);
     if (node === undefined) throw new NotFoundError(`no node '${nodeName}' in the scenario`);
     this.node = { name: node.name, ip: node.ip };
+    this.image = nodeImage(node.extra ? undefined : scenario.nodes[node.index]?.image);
     this.seed = scenario.seed;
     const own = node.extra ? [] : (scenario.nodes[node.index]?.pods ?? []);
     const fillers = node.extra ? [] : (fillerPods(scenario).get(node.name) ?? []);
@@ -93,10 +94,10 @@ export class NodeModel {
   }
 
   /**
-   * `tcptracer -t4v` output over `seconds` (banner and header first), each line with the second it falls
-   * due in. Each IPv4 traffic entry yields exactly Math.round(connectsPerSecond * seconds) connects (and
-   * closes for those that close inside the window); kubelet's probes add connects and the pods' accepts;
-   * IPv6 traffic is absent (`-4`), though it is in the socket tables.
+   * tcptracer's output over `seconds` whole seconds (`-tv` unless told otherwise), banner and header first,
+   * each line with the second it falls due in. Each traffic entry yields exactly
+   * Math.round(connectsPerSecond * seconds) connects (and closes for those that close inside the window);
+   * kubelet's probes add connects and the pods' accepts.
    */
   traceLines(seconds: number): TraceLine[] {
     if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > MAX_TRACE_SECONDS) {
@@ -104,31 +105,54 @@ export class NodeModel {
         `trace seconds: expected an integer from 1 to ${MAX_TRACE_SECONDS}, got ${seconds}`,
       );
     }
-    return traceNode({
+    return traceNode({ ...this.traceInput(), seconds });
+  }
+
+  /** The node's TCP events a second at a time, from the moment a tracer attaches (one per tracer). */
+  traceGenerator(): TraceGenerator {
+    return new TraceGenerator(this.traceInput());
+  }
+
+  private traceInput() {
+    return {
       seed: this.seed,
       nodeName: this.node.name,
       nodeIp: this.node.ip,
       identities: this.identities,
       portsTaken: this.sockets().portsTaken,
-      seconds,
-    });
+    };
   }
 
-  /** Answers a command run in the privileged debug pod on this node (hostPID, hostNetwork). */
-  exec(command: readonly string[]): ExecResult {
-    const parsed = parseDebugPodCommand(command);
-    if (parsed === null) return unsupported(command);
+  /**
+   * A node tool run from the privileged debug pod (hostPID, hostNetwork), in the host netns or, under
+   * `nsenter -t PID -n`, in that process's. Null when the argv is not one the simulator models.
+   */
+  runTool(argv: readonly string[], netnsOfPid: number | null): ExecResult | null {
+    const parsed = parseHostTool(argv);
+    if (parsed === null) return null;
     let netns = HOST_NETNS;
-    if (parsed.netnsOf !== 'host') {
-      const process = /^\d+$/.test(parsed.netnsOf.pid)
-        ? this.processes.get(Number(parsed.netnsOf.pid))
-        : undefined;
-      if (process === undefined) {
-        return failed(`nsenter: cannot open /proc/${parsed.netnsOf.pid}/ns/net: No such file or directory`);
-      }
+    if (netnsOfPid !== null) {
+      const process = this.processes.get(netnsOfPid);
+      if (process === undefined) return failed(`nsenter: cannot open /proc/${netnsOfPid}/ns/net: No such file or directory`);
       netns = process.netns;
     }
-    return this.answer(parsed.command, netns, this.hostOwner(), command);
+    return this.answer(parsed, netns, this.hostOwner(), argv);
+  }
+
+  /** Whether the node has a process (or thread) with this PID. */
+  hasPid(pid: number): boolean {
+    return this.processes.has(pid);
+  }
+
+  /**
+   * A /proc file as the debug pod reads it (its /proc is the node's: hostPID): `/proc/<pid>/net/tcp{,6}`
+   * (the netns of that process), `/proc/net/tcp{,6}` (the host netns: hostNetwork). Null for any other.
+   */
+  procFile(path: string): string | null {
+    const match = /^\/proc\/(?:(\d+)\/)?net\/(tcp6?)$/.exec(path);
+    if (match === null) return null;
+    const netns = match[1] === undefined ? HOST_NETNS : this.processes.get(Number(match[1]))?.netns;
+    return netns === undefined ? null : renderProcNetTcp(this.socketsOf(netns), match[2] === 'tcp6' ? 6 : 4);
   }
 
   /**
@@ -227,17 +251,9 @@ export class NodeModel {
           renderSs(this.socketsOf(netns), { owner: owner.ss, onlyEstablished: command.onlyEstablished }),
         );
       case 'netstat':
-        return ok(renderNetstat(this.socketsOf(netns), owner.netstat));
+        return ok(renderNetstat(this.socketsOf(netns), owner.netstat, { wide: command.wide }));
       case 'cat':
         return this.cat(command.files, netns, selfPid);
-      case 'tcptracer': {
-        const lines = this.traceLines(command.seconds);
-        return {
-          stdout: lines.map((line) => `${line.text}\n`).join(''),
-          stderr: '',
-          exitCode: TIMEOUT_EXIT_CODE,
-        };
-      }
       default:
         return unsupported(argv);
     }

@@ -68,6 +68,22 @@ export class PortSequence {
   }
 }
 
+/**
+ * Where one traffic entry's connections run from, and in which socket family: the pod's address of the
+ * destination's family; for a dual-stack socket (`socket: 6`) to an IPv4 destination, an AF_INET6 socket
+ * whose IPv4 traffic the kernel keeps as v4-mapped addresses (tcp6, `::ffff:a.b.c.d`). The socket tables and
+ * the trace both take it from here, so that they agree.
+ */
+export function trafficEndpoints(
+  pod: { readonly podIP: string; readonly podIPs: readonly string[] },
+  traffic: { readonly to: string; readonly socket: 4 | 6 },
+): { readonly family: 4 | 6; readonly mapped: boolean; readonly local: string; readonly to: Endpoint } {
+  const to = parseHostPort(traffic.to) as Endpoint;
+  const local = pod.podIPs.find((ip) => parseIp(ip)?.version === to.family) ?? pod.podIP;
+  const mapped = to.family === 4 && traffic.socket === 6;
+  return { family: mapped ? 6 : to.family, mapped, local, to };
+}
+
 /** The key of a (netns, local address) port sequence. */
 export function portSequenceKey(nodeName: string, netns: number, address: string): string[] {
   return [nodeName, String(netns), address];
@@ -149,9 +165,9 @@ export function buildNodeSockets(input: {
       state: 'LISTEN',
       dualStack,
     });
-  const connect = (process: SimProcess, local: string, to: Endpoint) =>
+  const connect = (process: SimProcess, local: string, to: Endpoint, family: 4 | 6 = to.family) =>
     add(process, {
-      family: to.family,
+      family,
       localAddress: local,
       localPort: ephemeral(process.netns, local),
       remoteAddress: to.address,
@@ -176,12 +192,13 @@ export function buildNodeSockets(input: {
     const processOf = new Map(pod.containers.map((c) => [c.name, byPid.get(c.pid) as SimProcess]));
     const first = processOf.get((pod.containers[0] as { name: string }).name) as SimProcess;
     const v6 = !pod.hostNetwork && parseIp(pod.podIP)?.version === 6;
+    const dual = !pod.hostNetwork && pod.podIPs.length > 1;
     if (pod.hostNetwork) listen(first, 4, '0.0.0.0', 9100 + hostNetworkPods++);
-    else if (!pod.filler) listen(first, v6 ? 6 : 4, v6 ? '::' : '0.0.0.0', POD_LISTEN_PORT);
+    else if (!pod.filler) listen(first, v6 || dual ? 6 : 4, v6 || dual ? '::' : '0.0.0.0', POD_LISTEN_PORT, dual);
     for (const traffic of scenario.traffic) {
-      const to = parseHostPort(traffic.to) as Endpoint;
+      const { family, local, to } = trafficEndpoints(pod, traffic);
       const process = processOf.get(traffic.container) as SimProcess;
-      for (let i = 0; i < traffic.established; i++) connect(process, pod.podIP, to);
+      for (let i = 0; i < traffic.established; i++) connect(process, local, to, family);
     }
   }
 

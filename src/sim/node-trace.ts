@@ -1,21 +1,24 @@
 /**
- * What `tcptracer -t4v` prints on the node over a window of `seconds`, with bcc's own printf formats
- * (tools/tcptracer.py): the banner, the header, then one line per event, TIME in nanoseconds since the
- * first event. `-4` traces AF_INET sockets only, so IPv6 traffic never shows.
+ * What bcc's `tcptracer` sees on the node, second by second, printed with its own formats
+ * (tools/tcptracer.py): the banner, the header, then one line per event.
  *
- * - Each IPv4 traffic entry: exactly Math.round(connectsPerSecond * seconds) connects, spread evenly over the
- *   window with seeded jitter, from the entry's container process; each closed 5-250 ms later (a close
- *   event when that falls inside the window).
+ * - Each traffic entry: connects at `connectsPerSecond`, so that N whole seconds hold exactly
+ *   Math.round(connectsPerSecond * N) of them, spread over each second with seeded jitter, from the entry's
+ *   container process; each closed 5-250 ms later.
  * - Kubelet probes every application pod's port every 10 s (seeded phase): kubelet's connect from the node
- *   IP, the pod's accept, then both sides' closes.
- * - The guest agent (waagent) asks the wire server every 5 s.
- * Source ports continue each (netns, address) sequence after the ports the socket table holds.
+ *   IP, the pod's accept, then both sides' closes. The guest agent (waagent) asks the wire server every 5 s.
+ * - Source ports continue each (netns, address) sequence after the ports the socket table holds.
+ * - Families: an event's IP column is its socket's family. `-4` prints AF_INET sockets only, `-6` AF_INET6
+ *   only; a dual-stack (AF_INET6) socket's IPv4 traffic is family 6, printed `[::ffff:a.b.c.d]`.
+ * - Order: libbcc's perf_reader_poll reads one ring buffer per CPU, one CPU after another, so what one poll
+ *   prints comes CPU by CPU; TIME counts from the first event printed (`-t`), and an event another CPU's
+ *   buffer gives up later was stamped earlier: its TIME can be negative. The simulator's poll takes one
+ *   second's events at once (the real one wakes more often; the counts are the same).
  */
 import { parseIp } from '../core/ip-address';
 import { HOST_NETNS, POD_LISTEN_PORT, type NodeIdentities, type SimProcess } from './node-identities';
-import { PortSequence, portSequenceKey, WIRESERVER_IP } from './node-sockets';
+import { PortSequence, portSequenceKey, trafficEndpoints, WIRESERVER_IP } from './node-sockets';
 import { rng } from './random';
-import { parseHostPort, type Endpoint } from './scenario';
 
 export interface TraceLine {
   /** The whole second of the window in which the line falls due: 0 for the banner and [0 s, 1 s). */
@@ -25,10 +28,14 @@ export interface TraceLine {
 
 type EventType = 'connect' | 'accept' | 'close';
 
-interface TraceEvent {
+export interface TraceEvent {
   readonly ns: number;
   readonly type: EventType;
   readonly process: SimProcess;
+  /** The socket's family: the IP column. */
+  readonly family: 4 | 6;
+  /** Whether the addresses are IPv4 ones of an AF_INET6 socket (printed v4-mapped). */
+  readonly mapped: boolean;
   readonly saddr: string;
   readonly daddr: string;
   readonly sport: number;
@@ -36,125 +43,222 @@ interface TraceEvent {
   readonly netns: number;
 }
 
-const BANNER = 'Tracing TCP established connections. Ctrl-C to end.';
-const HEADER =
-  `${'TIME(ns)'.padEnd(14)}${'TYPE'.padEnd(12)} ${'PID'.padEnd(6)} ${'COMM'.padEnd(16)} ${'IP'.padEnd(2)} ` +
-  `${'SADDR'.padEnd(16)} ${'DADDR'.padEnd(16)} ${'SPORT'.padEnd(6)} ${'DPORT'.padEnd(7)}${'NETNS'.padEnd(8)}`;
+/** tcptracer's flags that change what it prints: `-t`, `-v`, `-4`/`-6`. */
+export interface TracerFlags {
+  readonly timestamps: boolean;
+  readonly verbose: boolean;
+  readonly family: 4 | 6 | null;
+}
+
+export const TRACER_BANNER = 'Tracing TCP established connections. Ctrl-C to end.';
+
+/** The header line, as tcptracer.py builds it from its flags. */
+export function tracerHeader(flags: TracerFlags): string {
+  const time = flags.timestamps ? (flags.verbose ? 'TIME(ns)'.padEnd(14) : 'TIME(s)'.padEnd(9)) : '';
+  const type = flags.verbose ? `${'TYPE'.padEnd(12)} ` : `${'T'.padEnd(2)} `;
+  // `-v` pads DPORT to 7 and adds NETNS; without it DPORT is padded to 6.
+  const tail = flags.verbose ? `${'DPORT'.padEnd(7)}${'NETNS'.padEnd(8)}` : 'DPORT'.padEnd(6);
+  return (
+    `${time}${type}${'PID'.padEnd(6)} ${'COMM'.padEnd(16)} ${'IP'.padEnd(2)} ` +
+    `${'SADDR'.padEnd(16)} ${'DADDR'.padEnd(16)} ${'SPORT'.padEnd(6)} ${tail}`
+  );
+}
+
+const LETTER: Readonly<Record<EventType, string>> = { connect: 'C', accept: 'A', close: 'X' };
+
+function printed(address: string, event: TraceEvent): string {
+  if (event.family === 4) return address;
+  // tcptracer.py: "[" + inet_ntop(AF_INET6, ...) + "]"; inet_ntop writes a v4-mapped address ::ffff:a.b.c.d.
+  return event.mapped ? `[::ffff:${address}]` : `[${address}]`;
+}
+
+/** One event line. `first` is the ns of the first event printed, which TIME counts from. */
+export function formatTraceEvent(event: TraceEvent, first: number, flags: TracerFlags): string {
+  let time = '';
+  if (flags.timestamps) {
+    const delta = event.ns - first;
+    time = flags.verbose ? `${String(delta).padEnd(14)}` : `${(delta / 1e9).toFixed(3).padEnd(9)}`;
+  }
+  const type = flags.verbose ? `${event.type.padEnd(12)} ` : `${LETTER[event.type]}  `;
+  const netns = flags.verbose ? ` ${String(event.netns).padEnd(8)}` : '';
+  return (
+    `${time}${type}${String(event.process.pid).padEnd(6)} ${event.process.comm.padEnd(16)} ` +
+    `${String(event.family).padEnd(2)} ${printed(event.saddr, event).padEnd(16)} ` +
+    `${printed(event.daddr, event).padEnd(16)} ${String(event.sport).padEnd(6)} ${String(event.dport).padEnd(6)}${netns}`
+  );
+}
 
 const NS_PER_SECOND = 1e9;
 const MS = 1e6;
 const PROBE_PERIOD_NS = 10 * NS_PER_SECOND;
 const WAAGENT_PERIOD_NS = 5 * NS_PER_SECOND;
+/** Standard_D4ds_v5, the demo cluster's VM size: 4 vCPUs, one perf ring buffer each. */
+export const NODE_CPUS = 4;
 
-function formatEvent(event: TraceEvent, first: number): string {
-  return (
-    `${String(event.ns - first).padEnd(14)}${event.type.padEnd(12)} ${String(event.process.pid).padEnd(6)} ` +
-    `${event.process.comm.padEnd(16)} ${'4'.padEnd(2)} ${event.saddr.padEnd(16)} ${event.daddr.padEnd(16)} ` +
-    `${String(event.sport).padEnd(6)} ${String(event.dport).padEnd(6)} ${String(event.netns).padEnd(8)}`
-  );
-}
+/**
+ * The node's TCP events, a second at a time from the moment tcptracer attached: `second(k)` gives the
+ * events stamped in [k s, k+1 s), in the order one poll of the per-CPU buffers prints them. Call it for
+ * k = 0, 1, 2, ... in turn.
+ */
+export class TraceGenerator {
+  private readonly pending: TraceEvent[] = [];
+  private readonly sequences = new Map<string, { sequence: PortSequence; next: number }>();
+  private readonly byPid: ReadonlyMap<number, SimProcess>;
+  private nextSecond = 0;
 
-/** Builds the trace of one window. `portsTaken` says where each port sequence stands after the socket table. */
-export function traceNode(input: {
-  readonly seed: number;
-  readonly nodeName: string;
-  readonly nodeIp: string;
-  readonly identities: NodeIdentities;
-  readonly portsTaken: ReadonlyMap<string, number>;
-  readonly seconds: number;
-}): TraceLine[] {
-  const { seed, nodeName, nodeIp, identities, seconds } = input;
-  const windowNs = seconds * NS_PER_SECOND;
-  const events: TraceEvent[] = [];
-  const sequences = new Map<string, { sequence: PortSequence; next: number }>();
-  const ephemeral = (netns: number, address: string): number => {
-    const keys = portSequenceKey(nodeName, netns, address);
+  constructor(
+    private readonly input: {
+      readonly seed: number;
+      readonly nodeName: string;
+      readonly nodeIp: string;
+      readonly identities: NodeIdentities;
+      readonly portsTaken: ReadonlyMap<string, number>;
+    },
+  ) {
+    this.byPid = new Map(input.identities.processes.map((process) => [process.pid, process]));
+  }
+
+  second(k: number): TraceEvent[] {
+    if (k !== this.nextSecond) throw new RangeError(`trace seconds come in turn: ${this.nextSecond} next, not ${k}`);
+    this.nextSecond++;
+    const from = k * NS_PER_SECOND;
+    const to = from + NS_PER_SECOND;
+    this.traffic(k, from);
+    this.probes(from, to);
+    this.waagent(from, to);
+    const due: TraceEvent[] = [];
+    const later: TraceEvent[] = [];
+    for (const event of this.pending) (event.ns < to ? due : later).push(event);
+    this.pending.length = 0;
+    this.pending.push(...later);
+    // A stable sort keeps events of the same nanosecond in the order they were made; then CPU by CPU.
+    due.sort((a, b) => a.ns - b.ns);
+    const cpus: TraceEvent[][] = Array.from({ length: NODE_CPUS }, () => []);
+    for (const event of due) (cpus[cpuOf(event.process.pid)] as TraceEvent[]).push(event);
+    return cpus.flat();
+  }
+
+  private ephemeral(netns: number, address: string): number {
+    const keys = portSequenceKey(this.input.nodeName, netns, address);
     const key = keys.join(' ');
-    let known = sequences.get(key);
+    let known = this.sequences.get(key);
     if (known === undefined) {
-      known = { sequence: new PortSequence(seed, ...keys), next: input.portsTaken.get(key) ?? 0 };
-      sequences.set(key, known);
+      known = { sequence: new PortSequence(this.input.seed, ...keys), next: this.input.portsTaken.get(key) ?? 0 };
+      this.sequences.set(key, known);
     }
     return known.sequence.port(known.next++);
-  };
-  const add = (event: TraceEvent) => {
-    if (event.ns < windowNs) events.push(event);
-  };
-  const byPid = new Map(identities.processes.map((process) => [process.pid, process]));
-
-  for (const { pod, scenario, netns } of identities.pods) {
-    const processOf = new Map(pod.containers.map((c) => [c.name, byPid.get(c.pid) as SimProcess]));
-    scenario.traffic.forEach((traffic, t) => {
-      const to = parseHostPort(traffic.to) as Endpoint;
-      if (to.family !== 4) return;
-      const process = processOf.get(traffic.container) as SimProcess;
-      const count = Math.round(traffic.connectsPerSecond * seconds);
-      const random = rng(seed, 'trace', nodeName, pod.namespace, pod.name, t, seconds);
-      for (let j = 0; j < count; j++) {
-        const ns = Math.floor(((j + random.next()) / count) * windowNs);
-        const sport = ephemeral(netns, pod.podIP);
-        const connection = { process, saddr: pod.podIP, daddr: to.address, sport, dport: to.port, netns };
-        add({ ...connection, ns, type: 'connect' });
-        add({ ...connection, ns: ns + random.int(5 * MS, 250 * MS), type: 'close' });
-      }
-    });
   }
 
-  const kubelet = identities.daemons.kubelet;
-  for (const { pod, scenario, netns } of identities.pods) {
-    if (pod.hostNetwork || pod.filler || parseIp(pod.podIP)?.version !== 4) continue;
-    const app = byPid.get((pod.containers[0] as { pid: number }).pid) as SimProcess;
-    const random = rng(seed, 'probes', nodeName, scenario.namespace, scenario.name, seconds);
-    for (let ns = Math.floor(random.next() * PROBE_PERIOD_NS); ns < windowNs; ns += PROBE_PERIOD_NS) {
-      const sport = ephemeral(HOST_NETNS, nodeIp);
-      const accepted = ns + random.int(0.15 * MS, 0.4 * MS);
-      const served = accepted + random.int(1 * MS, 3 * MS);
-      const fromKubelet = {
-        process: kubelet,
-        saddr: nodeIp,
-        daddr: pod.podIP,
-        sport,
-        dport: POD_LISTEN_PORT,
-      };
-      const inPod = {
-        process: app,
-        saddr: pod.podIP,
-        daddr: nodeIp,
-        sport: POD_LISTEN_PORT,
-        dport: sport,
-        netns,
-      };
-      add({ ...fromKubelet, netns: HOST_NETNS, ns, type: 'connect' });
-      add({ ...inPod, ns: accepted, type: 'accept' });
-      add({ ...inPod, ns: served, type: 'close' });
-      add({ ...fromKubelet, netns: HOST_NETNS, ns: served + random.int(0.05 * MS, 0.3 * MS), type: 'close' });
+  private traffic(k: number, from: number): void {
+    const { seed, nodeName, identities } = this.input;
+    for (const { pod, scenario, netns } of identities.pods) {
+      const processOf = new Map(pod.containers.map((c) => [c.name, this.byPid.get(c.pid) as SimProcess]));
+      scenario.traffic.forEach((traffic, t) => {
+        const { family, mapped, local, to } = trafficEndpoints(pod, traffic);
+        const process = processOf.get(traffic.container) as SimProcess;
+        // Cumulative rounding: N whole seconds hold exactly Math.round(rate * N) connects.
+        const count =
+          Math.round(traffic.connectsPerSecond * (k + 1)) - Math.round(traffic.connectsPerSecond * k);
+        const random = rng(seed, 'trace', nodeName, pod.namespace, pod.name, t, k);
+        for (let j = 0; j < count; j++) {
+          const ns = from + Math.floor(((j + random.next()) / count) * NS_PER_SECOND);
+          const sport = this.ephemeral(netns, local);
+          const connection = { process, family, mapped, saddr: local, daddr: to.address, sport, dport: to.port, netns };
+          this.pending.push({ ...connection, ns, type: 'connect' });
+          this.pending.push({ ...connection, ns: ns + random.int(5 * MS, 250 * MS), type: 'close' });
+        }
+      });
     }
   }
 
-  const waagent = identities.daemons.waagent;
-  const random = rng(seed, 'waagent', nodeName, seconds);
-  for (let ns = Math.floor(random.next() * WAAGENT_PERIOD_NS); ns < windowNs; ns += WAAGENT_PERIOD_NS) {
-    const connection = {
-      process: waagent,
-      saddr: nodeIp,
-      daddr: WIRESERVER_IP,
-      dport: 80,
-      netns: HOST_NETNS,
-    };
-    const sport = ephemeral(HOST_NETNS, nodeIp);
-    add({ ...connection, sport, ns, type: 'connect' });
-    add({ ...connection, sport, ns: ns + random.int(10 * MS, 40 * MS), type: 'close' });
+  private probes(from: number, to: number): void {
+    const { seed, nodeName, nodeIp, identities } = this.input;
+    const kubelet = identities.daemons.kubelet;
+    for (const { pod, scenario, netns } of identities.pods) {
+      if (pod.hostNetwork || pod.filler || parseIp(pod.podIP)?.version !== 4) continue;
+      const app = this.byPid.get((pod.containers[0] as { pid: number }).pid) as SimProcess;
+      const phase = Math.floor(rng(seed, 'probe-phase', nodeName, scenario.namespace, scenario.name).next() * PROBE_PERIOD_NS);
+      for (let ns = firstAtOrAfter(phase, PROBE_PERIOD_NS, from); ns < to; ns += PROBE_PERIOD_NS) {
+        const random = rng(seed, 'probes', nodeName, scenario.namespace, scenario.name, ns);
+        const sport = this.ephemeral(HOST_NETNS, nodeIp);
+        const accepted = ns + random.int(0.15 * MS, 0.4 * MS);
+        const served = accepted + random.int(1 * MS, 3 * MS);
+        const v4 = { family: 4 as const, mapped: false };
+        const fromKubelet = { ...v4, process: kubelet, saddr: nodeIp, daddr: pod.podIP, sport, dport: POD_LISTEN_PORT };
+        const inPod = { ...v4, process: app, saddr: pod.podIP, daddr: nodeIp, sport: POD_LISTEN_PORT, dport: sport, netns };
+        this.pending.push({ ...fromKubelet, netns: HOST_NETNS, ns, type: 'connect' });
+        this.pending.push({ ...inPod, ns: accepted, type: 'accept' });
+        this.pending.push({ ...inPod, ns: served, type: 'close' });
+        this.pending.push({
+          ...fromKubelet,
+          netns: HOST_NETNS,
+          ns: served + random.int(0.05 * MS, 0.3 * MS),
+          type: 'close',
+        });
+      }
+    }
   }
 
-  // A stable sort keeps events of the same nanosecond in the order they were made.
-  events.sort((a, b) => a.ns - b.ns);
-  const first = events[0]?.ns ?? 0;
-  return [
-    { atSecond: 0, text: BANNER },
-    { atSecond: 0, text: HEADER },
-    ...events.map((event) => ({
-      atSecond: Math.floor(event.ns / NS_PER_SECOND),
-      text: formatEvent(event, first),
-    })),
+  private waagent(from: number, to: number): void {
+    const { seed, nodeName, nodeIp, identities } = this.input;
+    const waagent = identities.daemons.waagent;
+    const phase = Math.floor(rng(seed, 'waagent-phase', nodeName).next() * WAAGENT_PERIOD_NS);
+    for (let ns = firstAtOrAfter(phase, WAAGENT_PERIOD_NS, from); ns < to; ns += WAAGENT_PERIOD_NS) {
+      const random = rng(seed, 'waagent', nodeName, ns);
+      const connection = {
+        process: waagent,
+        family: 4 as const,
+        mapped: false,
+        saddr: nodeIp,
+        daddr: WIRESERVER_IP,
+        dport: 80,
+        netns: HOST_NETNS,
+      };
+      const sport = this.ephemeral(HOST_NETNS, nodeIp);
+      this.pending.push({ ...connection, sport, ns, type: 'connect' });
+      this.pending.push({ ...connection, sport, ns: ns + random.int(10 * MS, 40 * MS), type: 'close' });
+    }
+  }
+}
+
+/** The first `phase + n * period` at or after `from`. */
+function firstAtOrAfter(phase: number, period: number, from: number): number {
+  return from <= phase ? phase : phase + Math.ceil((from - phase) / period) * period;
+}
+
+/** Which CPU a process's events are stamped on: fixed per process, spread over the node's CPUs. */
+function cpuOf(pid: number): number {
+  return (Math.imul(pid, 2654435761) >>> 0) % NODE_CPUS;
+}
+
+/** Whether tcptracer prints an event of this family under its `-4`/`-6` flag. */
+export function traced(event: TraceEvent, flags: TracerFlags): boolean {
+  return flags.family === null || flags.family === event.family;
+}
+
+/**
+ * The whole output of a trace of `seconds` whole seconds, as a tracer that was stopped right after it
+ * prints it (banner and header first), each line with the second it falls due in.
+ */
+export function traceNode(
+  input: ConstructorParameters<typeof TraceGenerator>[0] & {
+    readonly seconds: number;
+    readonly flags?: TracerFlags;
+  },
+): TraceLine[] {
+  const flags = input.flags ?? { timestamps: true, verbose: true, family: null };
+  const generator = new TraceGenerator(input);
+  const lines: TraceLine[] = [
+    { atSecond: 0, text: TRACER_BANNER },
+    { atSecond: 0, text: tracerHeader(flags) },
   ];
+  let first: number | null = null;
+  for (let k = 0; k < input.seconds; k++) {
+    for (const event of generator.second(k)) {
+      if (!traced(event, flags)) continue;
+      first ??= event.ns;
+      lines.push({ atSecond: k, text: formatTraceEvent(event, first, flags) });
+    }
+  }
+  return lines;
 }

@@ -35,6 +35,8 @@ const STATE_NAMES: Readonly<Record<SimSocket['state'], string>> = { ESTABLISHED:
 function address(text: string, family: 4 | 6, dualStack: boolean): string {
   if (family === 4) return text;
   if (dualStack && parseIp(text)?.value === 0n) return '*';
+  // An AF_INET6 socket's IPv4 peer: the kernel keeps it v4-mapped, and ss prints it so.
+  if (parseIp(text)?.version === 4) return `[::ffff:${text}]`;
   return `[${text}]`;
 }
 

@@ -41,6 +41,11 @@ export const faultsSchema = z.strictObject({
   arm: httpFaultSchema.optional(),
   /** The load balancer's metrics come back without data (a new LB, or Monitor behind). */
   metrics: z.literal('missing').optional(),
+  /**
+   * What tcptracer meets on the nodes: no kernel headers for the running kernel (the BPF compile fails),
+   * or a compile that outgrows the debug pod's memory limit (the OOM killer, SIGKILL).
+   */
+  tracer: z.enum(['kernelHeadersMissing', 'oomKilled']).optional(),
   /** The Teams Workflows webhook. */
   teams: httpFaultSchema.optional(),
   /** The archive's Blob storage: writes fail (as with a 503 ServerBusy) on a share of them. */

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { formatIp, type IpAddress } from '../core/ip-address';
+import { NODE_IMAGES } from './node-images';
 import { isDns1123Label, isDns1123Subdomain } from '../core/validate-names';
 import {
   CONTAINER_TOOLS,
@@ -106,12 +107,19 @@ const trafficSchema = z.strictObject({
   ).default(0),
   established: nonNegativeInteger.default(0),
   container: text(isDns1123Label, 'a DNS-1123 label').optional(),
+  /**
+   * The family of the socket the app opened: `ipv6` to an IPv4 destination is a dual-stack socket (Java's
+   * and .NET's default), whose IPv4 traffic shows as `::ffff:a.b.c.d`. Default: the destination's family.
+   */
+  socket: z.enum(['ipv4', 'ipv6']).optional(),
 });
 
 const podSchema = z.strictObject({
   namespace: text(isDns1123Label, 'a DNS-1123 label'),
   name: text(isDns1123Subdomain, 'a DNS-1123 name'),
   ip: text((s) => ipOf(s) !== null, 'an IP address').optional(),
+  /** A dual-stack pod's addresses, IPv4 then IPv6, as `status.podIPs` (instead of `ip`). */
+  ips: z.array(text((s) => ipOf(s) !== null, 'an IP address')).min(1).max(2).optional(),
   hostNetwork: bool.default(false),
   containers: z
     .array(containerSchema)
@@ -123,7 +131,9 @@ const podSchema = z.strictObject({
 const nodeSchema = z.strictObject({
   name: text(isDns1123Subdomain, 'a DNS-1123 name'),
   ip: text((s) => ipOf(s)?.version === 4, 'an IPv4 address'),
-  os: z.enum(['linux']).default('linux'),
+  os: z.enum(['linux', 'windows']).optional(),
+  /** The node's OS image (see node-images.ts): what is on its disk, and so what the debug pod finds there. */
+  image: z.enum(NODE_IMAGES).default('ubuntu2204'),
   fillerPods: nonNegativeInteger.default(0),
   pods: z.array(podSchema).default([]),
 });
@@ -163,6 +173,10 @@ function crossCheck(scenario: ParsedScenario, fail: (path: Path, message: string
     const used = ips.get(ip);
     if (used !== undefined) fail(['nodes', n, 'ip'], `${ip} is already used by ${used}`);
     ips.set(ip, where);
+    const imageOs = node.image === 'windows2022' ? 'windows' : 'linux';
+    if (node.os !== undefined && node.os !== imageOs) {
+      fail(['nodes', n, 'os'], `${node.os}, but the image ${node.image} is ${imageOs}`);
+    }
   });
 
   const pods = new Map<string, string>();
@@ -185,20 +199,31 @@ function crossCheck(scenario: ParsedScenario, fail: (path: Path, message: string
       if (known !== undefined) fail([...at, 'name'], `${key} is already defined at ${known}`);
       pods.set(key, where);
 
-      let family: 4 | 6 = 4;
+      const families = new Set<4 | 6>();
       if (pod.hostNetwork) {
-        if (pod.ip !== undefined)
-          fail([...at, 'ip'], 'not allowed with hostNetwork (the pod uses the node IP)');
-      } else if (pod.ip === undefined) {
-        fail([...at, 'ip'], 'required unless hostNetwork');
+        families.add(4);
+        if (pod.ip !== undefined || pod.ips !== undefined)
+          fail([...at, pod.ip === undefined ? 'ips' : 'ip'], 'not allowed with hostNetwork (the pod uses the node IP)');
+      } else if (pod.ip !== undefined && pod.ips !== undefined) {
+        fail([...at, 'ips'], 'give ip or ips, not both');
+      } else if (pod.ip === undefined && pod.ips === undefined) {
+        fail([...at, 'ip'], 'required unless hostNetwork (or ips for a dual-stack pod)');
       } else {
-        const ip = ipOf(pod.ip) as IpAddress;
-        family = ip.version;
-        const canonical = formatIp(ip);
-        const used = ips.get(canonical);
-        if (used !== undefined) fail([...at, 'ip'], `${canonical} is already used by ${used}`);
-        ips.set(canonical, where);
+        const given = pod.ips ?? [pod.ip as string];
+        given.forEach((text, i) => {
+          const ip = ipOf(text) as IpAddress;
+          const field: Path = pod.ips === undefined ? [...at, 'ip'] : [...at, 'ips', i];
+          if (pod.ips !== undefined && ip.version !== (i === 0 ? 4 : 6) && given.length === 2) {
+            fail(field, `expected ${i === 0 ? 'IPv4 first' : 'IPv6 second'}, as status.podIPs lists them`);
+          }
+          families.add(ip.version);
+          const canonical = formatIp(ip);
+          const used = ips.get(canonical);
+          if (used !== undefined) fail(field, `${canonical} is already used by ${used}`);
+          ips.set(canonical, where);
+        });
       }
+      const family = families.has(4) ? 4 : 6;
 
       const containers = new Set<string>();
       pod.containers.forEach((container, c) => {
@@ -213,13 +238,16 @@ function crossCheck(scenario: ParsedScenario, fail: (path: Path, message: string
         if (traffic.container !== undefined && !containers.has(traffic.container)) {
           fail([...at, 'traffic', t, 'container'], `no container '${traffic.container}' in the pod`);
         }
-        if (to.family !== family) {
+        if (!families.has(to.family)) {
           fail(
             [...at, 'traffic', t, 'to'],
             pod.hostNetwork
               ? 'an IPv6 destination, but a hostNetwork pod has only the node IPv4 address'
-              : `an IPv${to.family} destination, but the pod ip ${pod.ip ?? ''} is IPv${family}`,
+              : `an IPv${to.family} destination, but the pod's addresses are IPv${family} only`,
           );
+        }
+        if (traffic.socket === 'ipv4' && to.family === 6) {
+          fail([...at, 'traffic', t, 'socket'], 'an IPv4 socket cannot reach an IPv6 destination');
         }
         established += traffic.established;
       });

@@ -9,6 +9,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../core/errors';
+import type { NodeImageName } from './node-images';
 import { formatIp, type IpAddress } from '../core/ip-address';
 import { checkScenario, type ParsedScenario } from './scenario-schema';
 import { formatHostPort, ipOf, parseHostPort, type ContainerTool, type Endpoint } from './scenario-values';
@@ -67,13 +68,17 @@ export interface ScenarioTraffic {
   readonly established: number;
   /** The container whose process holds these connections. */
   readonly container: string;
+  /** The family of the app's socket: 6 to an IPv4 destination is a dual-stack socket (`::ffff:a.b.c.d`). */
+  readonly socket: 4 | 6;
 }
 
 export interface ScenarioPod {
   readonly namespace: string;
   readonly name: string;
-  /** The pod IP (IPv4 or IPv6); absent for hostNetwork pods, which use the node's. */
+  /** The pod IP (IPv4 or IPv6; a dual-stack pod's IPv4 one); absent for hostNetwork pods, which use the node's. */
   readonly ip?: string;
+  /** Every address of the pod, as `status.podIPs` (IPv4 then IPv6); empty for hostNetwork pods. */
+  readonly ips: readonly string[];
   readonly hostNetwork: boolean;
   readonly containers: readonly ScenarioContainer[];
   readonly traffic: readonly ScenarioTraffic[];
@@ -82,7 +87,9 @@ export interface ScenarioPod {
 export interface ScenarioNode {
   readonly name: string;
   readonly ip: string;
-  readonly os: 'linux';
+  readonly os: 'linux' | 'windows';
+  /** The node's OS image: what the debug pod finds on its disk. */
+  readonly image: NodeImageName;
   /** Idle pods added for scale: a sandbox and a netns each, no traffic. */
   readonly fillerPods: number;
   readonly pods: readonly ScenarioPod[];
@@ -197,7 +204,8 @@ function normalise(parsed: ParsedScenario): Scenario {
     nodes: parsed.nodes.map((node) => ({
       name: node.name,
       ip: canonicalIp(node.ip),
-      os: node.os,
+      os: node.image === 'windows2022' ? 'windows' : 'linux',
+      image: node.image,
       fillerPods: node.fillerPods,
       pods: node.pods.map((pod) => {
         const containers = pod.containers.map((container) => ({
@@ -210,7 +218,8 @@ function normalise(parsed: ParsedScenario): Scenario {
         return {
           namespace: pod.namespace,
           name: pod.name,
-          ...(pod.ip === undefined ? {} : { ip: canonicalIp(pod.ip) }),
+          ...((pod.ips?.[0] ?? pod.ip) === undefined ? {} : { ip: canonicalIp((pod.ips?.[0] ?? pod.ip) as string) }),
+          ips: (pod.ips ?? (pod.ip === undefined ? [] : [pod.ip])).map(canonicalIp),
           hostNetwork: pod.hostNetwork,
           containers,
           traffic: pod.traffic.map((traffic) => ({
@@ -218,6 +227,12 @@ function normalise(parsed: ParsedScenario): Scenario {
             connectsPerSecond: traffic.connectsPerSecond,
             established: traffic.established,
             container: traffic.container ?? first,
+            socket:
+              traffic.socket === undefined
+                ? (parseHostPort(traffic.to) as Endpoint).family
+                : traffic.socket === 'ipv6'
+                  ? (6 as const)
+                  : (4 as const),
           })),
         };
       }),

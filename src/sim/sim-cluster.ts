@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { INVESTIGATION_LABEL, TRACE_END_MARKER } from '../adapters/kube/debug-pod';
+import { INVESTIGATION_LABEL } from '../adapters/kube/debug-pod';
 import { IpClassifier } from '../core/classify-ip';
 import { portsPerNode } from '../core/snat-budget';
 import { startSimArmServer, type SimArmServer } from './arm-server';
@@ -11,6 +11,11 @@ import type { PodRuntime } from './pod-runtime';
 import { parseHostPort, type Scenario } from './scenario';
 
 import { SIM_DEBUG_NAMESPACE } from './sim-namespace';
+import { DebugContainer } from './debug-container';
+import { nodeImage, type NodeImage } from './node-images';
+import { rng } from './random';
+import { SimClock } from './sim-os';
+import type { TracerFaults } from './sim-tracer';
 import { FaultPlan } from './scenario-faults';
 import { startTeamsChannel, type SimTeamsChannel } from './teams-channel';
 
@@ -29,7 +34,7 @@ export interface SimCluster {
   close(): Promise<void>;
 }
 
-function v1Node(node: ClusterNode, created: string): V1Node {
+function v1Node(node: ClusterNode, created: string, image: NodeImage): V1Node {
   return {
     apiVersion: 'v1',
     kind: 'Node',
@@ -38,7 +43,7 @@ function v1Node(node: ClusterNode, created: string): V1Node {
       creationTimestamp: created as unknown as Date,
       labels: {
         'kubernetes.io/hostname': node.name,
-        'kubernetes.io/os': 'linux',
+        'kubernetes.io/os': image.os,
         'kubernetes.io/arch': 'amd64',
         'kubernetes.azure.com/agentpool': 'nodepool1',
         'node.kubernetes.io/instance-type': 'Standard_D4ds_v5',
@@ -57,12 +62,12 @@ function v1Node(node: ClusterNode, created: string): V1Node {
         architecture: 'amd64',
         bootID: '',
         containerRuntimeVersion: 'containerd://1.7.27-1',
-        kernelVersion: '5.15.0-1089-azure',
+        kernelVersion: image.kernelVersion,
         kubeProxyVersion: '',
         kubeletVersion: 'v1.32.4',
         machineID: '',
-        operatingSystem: 'linux',
-        osImage: 'Ubuntu 22.04.5 LTS',
+        operatingSystem: image.os,
+        osImage: image.osImage,
         systemUUID: '',
       },
     },
@@ -138,26 +143,6 @@ function snatFigures(scenario: Scenario, nodes: readonly ClusterNode[]) {
   return figures;
 }
 
-async function* playTrace(
-  model: NodeModel,
-  command: readonly string[],
-  signal?: AbortSignal,
-): AsyncIterable<string> {
-  const seconds = Number(/timeout (\d+)s/.exec(command.join(' '))?.[1] ?? '0');
-  const started = Date.now();
-  for (const line of model.traceLines(seconds)) {
-    const due = started + line.atSecond * 1000;
-    if (due > Date.now()) await wait(due - Date.now(), signal);
-    if (signal?.aborted === true) return;
-    yield line.text.endsWith('\n') ? line.text : `${line.text}\n`;
-  }
-  const end = started + seconds * 1000;
-  if (end > Date.now()) await wait(end - Date.now(), signal);
-  yield `${TRACE_END_MARKER}\n`;
-  // `exec sleep`: the pod holds for the correlation commands until it is deleted or its deadline.
-  await wait(Number(/exec sleep (\d+)/.exec(command.join(' '))?.[1] ?? '0') * 1000, signal);
-}
-
 function holdUntil(signal?: AbortSignal): AsyncIterable<string> {
   return {
     [Symbol.asyncIterator]: () => ({
@@ -167,6 +152,17 @@ function holdUntil(signal?: AbortSignal): AsyncIterable<string> {
       },
     }),
   };
+}
+
+/** A node's uptime when the simulation starts: days, seeded per node. */
+function bootUptime(seed: number, nodeName: string): number {
+  return Math.round(rng(seed, 'uptime', nodeName).int(86_400, 5 * 86_400) * 100) / 100;
+}
+
+/** What the scenario makes the tracer meet on every node (`faults.tracer`). */
+function tracerFaults(scenario: Scenario): TracerFaults {
+  const fault = scenario.faults?.tracer;
+  return { kernelHeadersMissing: fault === 'kernelHeadersMissing', oomKilled: fault === 'oomKilled' };
 }
 
 function wait(ms: number, signal?: AbortSignal): Promise<void> {
@@ -187,7 +183,13 @@ function wait(ms: number, signal?: AbortSignal): Promise<void> {
  */
 export async function startSimCluster(
   scenario: Scenario,
-  options: { readonly kubePort?: number; readonly armPort?: number; readonly startDelayMs?: number } = {},
+  options: {
+    readonly kubePort?: number;
+    readonly armPort?: number;
+    readonly startDelayMs?: number;
+    /** How much faster than the wall clock the nodes' clocks run (the BPF compile, `sleep`, the trace). */
+    readonly clockScale?: number;
+  } = {},
 ): Promise<SimCluster> {
   const token = randomBytes(24).toString('base64url');
   const created = new Date(Date.now() - 3 * 86_400_000).toISOString();
@@ -195,16 +197,29 @@ export async function startSimCluster(
   const models = new Map(scenario.nodes.map((n) => [n.name, new NodeModel(scenario, n.name)]));
   const modelOf = (pod: V1Pod): NodeModel | undefined => models.get(pod.spec?.nodeName ?? '');
 
+  // The responder's debug pods run on the node (sim-os.ts); each container by pod UID and name.
+  const containers = new Map<string, DebugContainer>();
+  const containerKey = (pod: V1Pod, container: string) => `${pod.metadata?.uid ?? ''}/${container}`;
+  const clocks = new Map(
+    [...models.values()].map((m) => [m.node.name, new SimClock(bootUptime(scenario.seed, m.node.name), options.clockScale ?? 1)]),
+  );
   const runtime: PodRuntime = {
     run(pod, container, signal) {
       const model = modelOf(pod);
-      const command = pod.spec?.containers.find((c) => c.name === container)?.command ?? [];
-      if (model !== undefined && command.join(' ').includes('tcptracer'))
-        return playTrace(model, command, signal);
-      // Anything else a created pod runs: it prints nothing and holds until deleted.
-      return holdUntil(signal);
+      if (model === undefined || pod.metadata?.labels?.[INVESTIGATION_LABEL] === undefined) {
+        // Anything else a created pod runs: it prints nothing and holds until deleted.
+        return holdUntil(signal);
+      }
+      const debug = new DebugContainer(model, pod, container, {
+        clock: clocks.get(model.node.name) as SimClock,
+        faults: tracerFaults(scenario),
+      });
+      const key = containerKey(pod, container);
+      containers.set(key, debug);
+      signal?.addEventListener('abort', () => containers.delete(key), { once: true });
+      return debug.run(signal);
     },
-    exec(pod, container, command) {
+    exec(pod, container, command, streams) {
       const model = modelOf(pod);
       if (model === undefined)
         return Promise.resolve({
@@ -212,8 +227,17 @@ export async function startSimCluster(
           stderr: `sim: no node model for ${pod.spec?.nodeName}\n`,
           exitCode: 1,
         });
-      if (pod.metadata?.labels?.[INVESTIGATION_LABEL] !== undefined)
-        return Promise.resolve(model.exec(command));
+      if (pod.metadata?.labels?.[INVESTIGATION_LABEL] !== undefined) {
+        const debug = containers.get(containerKey(pod, container));
+        if (debug === undefined || !debug.running) {
+          return Promise.resolve({
+            stdout: '',
+            stderr: 'error: Internal error occurred: error executing command in container: container is not running\n',
+            exitCode: 1,
+          });
+        }
+        return debug.exec(command, streams);
+      }
       return Promise.resolve(
         model.execInPod(pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', container, command),
       );
@@ -222,7 +246,7 @@ export async function startSimCluster(
 
   const faults = scenario.faults ?? {};
   const kube = await startSimKubeApiServer({
-    nodes: nodes.map((n) => v1Node(n, created)),
+    nodes: nodes.map((n) => v1Node(n, created, models.get(n.name)?.image ?? nodeImage(undefined))),
     pods: [...models.values()].flatMap((m) => m.pods().map(v1Pod)),
     namespaces: [SIM_DEBUG_NAMESPACE],
     runtime,

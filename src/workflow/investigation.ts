@@ -1,5 +1,7 @@
 import type { TraceSummary } from '../core/aggregate-trace';
-import { buildFinding, failedFinding } from '../core/build-finding';
+import { buildFinding, failedFinding, type TraceTiming } from '../core/build-finding';
+import type { CommandRecord } from '../core/node-command-record';
+import { windowsNodeWarnings } from '../core/windows-node';
 import { classifierFor } from '../core/classify-ip';
 import { evidenceFromJson, NO_NODE_EVIDENCE, podKey, type NodePod } from '../core/correlate';
 import { oneLine } from '../core/errors';
@@ -100,9 +102,14 @@ export function* investigation(request: InvestigationRequest): Flow<Finding> {
 
   const folder = archiveFolder(request, cluster.name, node.name);
   const { investigationId, traceSeconds } = request;
+  if (node.os === 'windows') {
+    return yield* windowsNode(cluster, clusterRef, node, folder, privateCidrs);
+  }
   const problems: string[] = [];
+  const commands: CommandRecord[] = [];
   let pods: NodePod[] = [];
   let trace: TraceSummary | null = null;
+  let timing: TraceTiming = { windowSeconds: null, startupSeconds: null };
   let inspection: NodeInspection | null = null;
   let snat: SnatReading | null = null;
   try {
@@ -113,23 +120,31 @@ export function* investigation(request: InvestigationRequest): Flow<Finding> {
       investigationId,
       traceSeconds,
       runId: request.requestedAt,
+      archiveFolder: folder,
     });
     pods = started.pods;
-    const tracing = started.problem === null;
+    commands.push(...started.commands);
+    const running = started.problem === null;
+    const tracing = running && started.traceProblem === null && started.bannerAt !== null;
+    timing = { windowSeconds: null, startupSeconds: started.startupSeconds };
+    if (started.traceProblem !== null) problems.push(started.traceProblem);
     const inspect = step('inspectNode', {
       cluster,
       investigationId,
       pods,
       archiveFolder: folder,
       privateCidrs,
-      hostSide: tracing,
+      hostSide: running,
     });
     // While tcptracer runs: the load balancer's metrics, and the correlation and every pod's socket table
     // (a snapshot from inside the window the trace covers, taken while the traced processes are alive).
-    // Without a debug pod there is no trace, but each pod's own table is still read, by kubectl exec.
+    // Without a debug pod there is no trace, but each pod's own table is still read, by kubectl exec; a
+    // pod whose tracer did not start still reads the node's side.
     try {
       if (tracing) {
-        yield* status(`node ${node.name}: ${pods.length} pods; tracing for ${traceSeconds} s`);
+        yield* status(
+          `node ${node.name}: ${pods.length} pods; tracing for ${traceSeconds} s (BPF compile took ${started.startupSeconds ?? '?'} s)`,
+        );
         const [snatRead, inspected] = yield* all(
           step('snatUsage', { cluster, nodeIp: node.ip }),
           inspect,
@@ -138,15 +153,18 @@ export function* investigation(request: InvestigationRequest): Flow<Finding> {
         snat = snatRead;
         inspection = inspected;
       } else {
-        problems.push(`no trace: ${started.problem}`);
+        if (started.problem !== null) problems.push(`no trace: ${started.problem}`);
         yield* status(
-          `node ${node.name}: no debug pod; reading ${pods.length} pods' sockets by kubectl exec`,
+          running
+            ? `node ${node.name}: no trace; reading ${pods.length} pods' sockets from the host side`
+            : `node ${node.name}: no debug pod; reading ${pods.length} pods' sockets by kubectl exec`,
         );
         const [snatRead, inspected] = yield* all(step('snatUsage', { cluster, nodeIp: node.ip }), inspect);
         snat = snatRead;
         inspection = inspected;
       }
       problems.push(...inspection.problems);
+      commands.push(...inspection.commands);
     } catch (error) {
       problems.push(`node not inspected: ${oneLine(error)}`);
     }
@@ -157,8 +175,11 @@ export function* investigation(request: InvestigationRequest): Flow<Finding> {
         traceSeconds,
         archiveFolder: folder,
         privateCidrs,
+        bannerAt: started.bannerAt as number,
       });
       trace = collected.trace;
+      timing = { ...timing, windowSeconds: collected.windowSeconds };
+      commands.push(...collected.commands);
       if (collected.problem !== null) problems.push(collected.problem);
     }
   } catch (error) {
@@ -191,12 +212,44 @@ export function* investigation(request: InvestigationRequest): Flow<Finding> {
     cluster: clusterRef,
     node: { name: node.name, ip: node.ip },
     trace,
+    timing,
     pods,
     sockets,
     evidence: inspection === null ? NO_NODE_EVIDENCE : evidenceFromJson(inspection.evidence),
     snat: 'usage' in snat ? snatFigures(cluster, node.nodeCount, snat.usage) : null,
     classifier: classifierFor(privateCidrs),
     problems,
+  });
+  return yield* archived(finding, folder, commands);
+}
+
+/**
+ * A Windows node has no bcc and no debug pod of ours (a Linux image): the finding says so and gives the
+ * runbook's commands for Windows pods to run by hand, with the SNAT figures that can still be read.
+ */
+function* windowsNode(
+  cluster: ClusterInfo,
+  clusterRef: { id: string; name: string },
+  node: FoundNode,
+  folder: string,
+  privateCidrs: readonly string[],
+): Flow<Finding> {
+  let snat: SnatReading;
+  try {
+    snat = yield* call('snatUsage', { cluster, nodeIp: node.ip });
+  } catch (error) {
+    snat = { problem: oneLine(error) };
+  }
+  const finding = buildFinding({
+    cluster: clusterRef,
+    node: { name: node.name, ip: node.ip },
+    trace: null,
+    pods: [],
+    sockets: new Map(),
+    evidence: NO_NODE_EVIDENCE,
+    snat: 'usage' in snat ? snatFigures(cluster, node.nodeCount, snat.usage) : null,
+    classifier: classifierFor(privateCidrs),
+    problems: windowsNodeWarnings(node),
   });
   return yield* archived(finding, folder);
 }
@@ -209,8 +262,8 @@ export const ARCHIVE_RETRY_SECONDS = [60, 300, 900] as const;
  * archive down, the card goes out anyway, made from the finding, saying the evidence is kept; the archive
  * is tried again a few times, and a card that names it follows when it takes the evidence.
  */
-function* archived(finding: Finding, folder: string): Flow<Finding> {
-  const first = yield* archiveOnce(finding, folder);
+function* archived(finding: Finding, folder: string, commands: readonly CommandRecord[] = []): Flow<Finding> {
+  const first = yield* archiveOnce(finding, folder, commands);
   if ('archived' in first) return yield* posted(first.archived, { archiveFolder: folder });
   const unarchived: Finding = {
     ...finding,
@@ -224,7 +277,7 @@ function* archived(finding: Finding, folder: string): Flow<Finding> {
   yield* posted(unarchived, { finding: unarchived });
   for (const seconds of ARCHIVE_RETRY_SECONDS) {
     yield timer(seconds, 'waiting to retry the archive');
-    const retry = yield* archiveOnce(finding, folder);
+    const retry = yield* archiveOnce(finding, folder, commands);
     if ('archived' in retry) return yield* posted(retry.archived, { archiveFolder: folder });
   }
   const lost = `evidence not archived after ${ARCHIVE_RETRY_SECONDS.length + 1} tries: the raw outputs stay in the responder's spool`;
@@ -236,9 +289,17 @@ function minutes(seconds: number): string {
   return seconds < 60 ? `${seconds} s` : `${seconds / 60} min`;
 }
 
-function* archiveOnce(finding: Finding, folder: string): Flow<{ archived: Finding } | { problem: string }> {
+function* archiveOnce(
+  finding: Finding,
+  folder: string,
+  commands: readonly CommandRecord[],
+): Flow<{ archived: Finding } | { problem: string }> {
   try {
-    const { location, warnings } = yield* call('archiveFinding', { finding, archiveFolder: folder });
+    const { location, warnings } = yield* call('archiveFinding', {
+      finding,
+      archiveFolder: folder,
+      commands: [...commands],
+    });
     return {
       archived: { ...finding, warnings: [...finding.warnings, ...warnings], archive: { location } },
     };

@@ -54,6 +54,10 @@ export interface FoundNode {
   readonly ip: string;
   /** Nodes in the cluster: the SNAT budget's default table depends on it. */
   readonly nodeCount: number;
+  /** The node's `kubernetes.io/os` label: a Windows node gets no debug pod (there is no bcc on it). */
+  readonly os?: string;
+  /** `status.nodeInfo.osImage`, e.g. `Ubuntu 22.04.5 LTS`, for the finding. */
+  readonly osImage?: string;
 }
 
 /** The cluster's API server as the investigation needs it (KubeAccess in production). */
@@ -66,6 +70,8 @@ export interface KubePort {
   deletePod(namespace: string, name: string): Promise<void>;
   /** The responder's debug pods in a namespace (by their labels), for the sweeper. */
   debugPods(namespace: string): Promise<DebugPodInfo[]>;
+  /** The container's log as it stands (kubelet's current file), at most `limitBytes` of it. */
+  readLog(namespace: string, name: string, container: string, limitBytes: number): Promise<string>;
   followLog(
     namespace: string,
     name: string,
@@ -73,6 +79,14 @@ export interface KubePort {
     onChunk: (chunk: Buffer) => boolean,
   ): Promise<void>;
   exec(namespace: string, name: string, container: string, command: readonly string[]): Promise<ExecResult>;
+  /** An exec whose stdout is handed over chunk by chunk, never held whole (the trace). */
+  execStream(
+    namespace: string,
+    name: string,
+    container: string,
+    command: readonly string[],
+    onStdout: (chunk: Buffer) => void,
+  ): Promise<Omit<ExecResult, 'stdout'>>;
 }
 
 /** Where the raw evidence goes, before anything is posted (DESIGN.md section 4, Blob layout). */

@@ -1,10 +1,22 @@
 import { createHash } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import { InputError } from '../../core/errors';
+import {
+  debugPodCommand,
+  EXEC_WINDOW_SECONDS,
+  HOST_ROOT,
+  TRACE_DIR,
+  TRACER_STARTUP_LIMIT_SECONDS,
+} from '../../workflow/node-commands';
+
+export { EXEC_WINDOW_SECONDS };
 
 /** Where the debug pod runs unless told otherwise (a namespace of the responder's own, Pod Security privileged). */
 export const DEFAULT_DEBUG_NAMESPACE = 'aks-snat-responder';
-/** A small image with a shell: the tools come from the node (nsenter into PID 1), not from the image. */
+/**
+ * A small image with a shell, as AKS's node-access docs use it: busybox without nsenter or ss, so the tools
+ * come from the node, under `chroot /host` (see workflow/node-commands.ts).
+ */
 export const DEFAULT_DEBUG_IMAGE = 'mcr.microsoft.com/cbl-mariner/busybox:2.0';
 
 /** Labels every responder debug pod carries, so that a sweeper finds leftovers. */
@@ -18,12 +30,30 @@ export const INVESTIGATION_LABEL = 'aks-snat.io/investigation';
  * own pod, while a rerun after a crash knows the pod it finds for what it is, a leftover to replace.
  */
 export const RUN_ANNOTATION = 'aks-snat.io/run';
-/** The line the debug pod prints when the trace window is over; never part of the trace. */
-export const TRACE_END_MARKER = '--- aks-snat: trace done ---';
-/** How long the pod stays up after the trace for the correlation and socket commands. */
-export const EXEC_WINDOW_SECONDS = 300;
-/** The debug pod's one container: the trace's log and the execs go there. */
+/** The debug pod's one container: the execs go there. */
 export const DEBUG_CONTAINER = 'debug';
+/**
+ * The container's PATH: busybox's applets are in /bin, and after `chroot /host` the node's tools are found
+ * on it. AgentBaker puts crictl in /opt/bin when it installs it from the tarball (cse_install.sh
+ * `CRICTL_BIN_DIR="/opt/bin"`), which no image default names.
+ */
+export const DEBUG_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/opt/bin';
+/** The trace's scratch space on the node's disk: above TRACE_LIMIT_BYTES, so that the tracer's own bound comes first. */
+export const TRACE_DIR_SIZE_LIMIT = '2560Mi';
+
+/**
+ * Sized for bcc's compile, which runs inside the pod's cgroup: bcc builds tcptracer's C program with
+ * clang/LLVM against the node's kernel headers before anything is traced (iovisor/bcc#2367: the clang
+ * frontend is most of bcc's start-up). That compile is single-threaded and takes a core for seconds, and
+ * its memory (clang parsing the kernel headers, then LLVM) runs to a few hundred MiB; a CPU limit below a
+ * core only stretches the compile, and a memory limit under it is an OOM kill before the banner (which the
+ * finding then says). Tracing itself is one Python process formatting events: well under a core at
+ * 20,000 events/s. The trace file counts as the pod's ephemeral storage.
+ */
+export const DEBUG_POD_RESOURCES = {
+  requests: { cpu: '100m', memory: '256Mi', 'ephemeral-storage': '64Mi' },
+  limits: { cpu: '1', memory: '768Mi', 'ephemeral-storage': '3Gi' },
+} as const;
 
 export interface DebugPodOptions {
   readonly investigationId: string;
@@ -58,28 +88,6 @@ export function debugPodName(investigationId: string): string {
   return `aks-snat-debug-${hash}`;
 }
 
-/** The command the pod runs on the host: the trace, the end marker, then a hold for the execs. */
-export function tracerCommand(traceSeconds: number): string[] {
-  if (!Number.isInteger(traceSeconds) || traceSeconds < 1 || traceSeconds > 3600) {
-    throw new InputError(`traceSeconds must be an integer from 1 to 3600, not ${traceSeconds}`);
-  }
-  return [
-    'nsenter',
-    '-t',
-    '1',
-    '-m',
-    '-u',
-    '-i',
-    '-n',
-    '-p',
-    '--',
-    'sh',
-    '-c',
-    // traceSeconds is a checked integer: nothing from outside reaches this string unvalidated.
-    `timeout ${traceSeconds}s /usr/share/bcc/tools/tcptracer -t4v; echo '${TRACE_END_MARKER}'; exec sleep ${EXEC_WINDOW_SECONDS}`,
-  ];
-}
-
 /**
  * The privileged debug pod of DESIGN.md section 3: pinned to the node, in the host's PID and network
  * namespaces, tolerating every taint, pulled only if absent (the node's own egress may be exhausted),
@@ -102,7 +110,7 @@ export function debugPodSpec(options: DebugPodOptions): V1Pod {
       hostPID: true,
       hostNetwork: true,
       restartPolicy: 'Never',
-      activeDeadlineSeconds: options.traceSeconds + EXEC_WINDOW_SECONDS + 60,
+      activeDeadlineSeconds: TRACER_STARTUP_LIMIT_SECONDS + options.traceSeconds + EXEC_WINDOW_SECONDS + 60,
       // Nothing in it talks to the API server, and nothing of the cluster's services should leak into its
       // environment: no token, no service links.
       automountServiceAccountToken: false,
@@ -115,13 +123,23 @@ export function debugPodSpec(options: DebugPodOptions): V1Pod {
           name: DEBUG_CONTAINER,
           image: options.image,
           imagePullPolicy: 'IfNotPresent',
-          command: tracerCommand(options.traceSeconds),
+          command: debugPodCommand(options.traceSeconds),
+          env: [{ name: 'PATH', value: DEBUG_PATH }],
           securityContext: { privileged: true },
+          volumeMounts: [
+            { name: 'host', mountPath: HOST_ROOT },
+            { name: 'trace', mountPath: TRACE_DIR },
+          ],
           resources: {
-            requests: { cpu: '50m', memory: '64Mi' },
-            limits: { cpu: '500m', memory: '256Mi' },
+            requests: { ...DEBUG_POD_RESOURCES.requests },
+            limits: { ...DEBUG_POD_RESOURCES.limits },
           },
         },
+      ],
+      volumes: [
+        // AKS's node access: the node's `/` at /host, then `chroot /host` (kubectl debug node/... does the same).
+        { name: 'host', hostPath: { path: '/', type: 'Directory' } },
+        { name: 'trace', emptyDir: { sizeLimit: TRACE_DIR_SIZE_LIMIT } },
       ],
     },
   };

@@ -13,7 +13,7 @@ import {
 import type { NodePod } from '../../core/correlate';
 import { KubeError } from './kube-error';
 import type { DebugPodInfo } from '../../core/stale-debug-pods';
-import type { ExecResult } from '../../workflow/ports';
+import type { ExecResult, FoundNode } from '../../workflow/ports';
 import { DEBUG_POD_LABELS } from './debug-pod';
 import { retryAfterMs } from '../../core/retry-after';
 import { DEFAULT_KUBE_RETRY, within, withKubeRetry, type KubeRetryOptions } from './kube-retry';
@@ -102,20 +102,20 @@ export class KubeAccess {
   }
 
   /** The node whose InternalIP is `ip` (the alert's BackendIPAddress), with the cluster's node count. */
-  findNodeByIp(ip: string): Promise<{ name: string; ip: string; nodeCount: number } | null> {
+  findNodeByIp(ip: string): Promise<FoundNode | null> {
     return this.findNode((_name, ips) => (ips.includes(ip) ? ip : null));
   }
 
   /** The node called `name`, with its InternalIP and the cluster's node count; null when there is none. */
-  findNodeByName(name: string): Promise<{ name: string; ip: string; nodeCount: number } | null> {
+  findNodeByName(name: string): Promise<FoundNode | null> {
     return this.findNode((nodeName, ips) => (nodeName === name ? (ips[0] ?? null) : null));
   }
 
   /** Reads the node list a page at a time; `match` gives the IP of the node sought, null for others. */
   private async findNode(
     match: (name: string, internalIps: readonly string[]) => string | null,
-  ): Promise<{ name: string; ip: string; nodeCount: number } | null> {
-    let found: { name: string; ip: string } | null = null;
+  ): Promise<FoundNode | null> {
+    let found: Omit<FoundNode, 'nodeCount'> | null = null;
     let nodeCount = 0;
     let token: string | undefined;
     do {
@@ -129,7 +129,16 @@ export class KubeAccess {
           .filter((a) => a.type === 'InternalIP')
           .map((a) => a.address);
         const sought: string | null = found === null ? match(name, ips) : null;
-        if (sought !== null) found = { name, ip: sought };
+        if (sought !== null) {
+          const os = node.metadata?.labels?.['kubernetes.io/os'] ?? node.status?.nodeInfo?.operatingSystem;
+          const osImage = node.status?.nodeInfo?.osImage;
+          found = {
+            name,
+            ip: sought,
+            ...(os === undefined ? {} : { os }),
+            ...(osImage === undefined || osImage === '' ? {} : { osImage }),
+          };
+        }
       }
       token = page.metadata?._continue || undefined;
     } while (token !== undefined);
@@ -176,6 +185,13 @@ export class KubeAccess {
     // A create retried after no answer may meet the pod it made: the caller takes the 409 as its own.
     await this.call(`creating pod ${namespace}/${pod.metadata?.name}`, (o) =>
       this.core.createNamespacedPod({ namespace, body: pod }, o),
+    );
+  }
+
+  /** What the container has written to its log so far (the current file), at most `limitBytes` of it. */
+  async readLog(namespace: string, name: string, container: string, limitBytes: number): Promise<string> {
+    return this.call(`reading the log of ${namespace}/${name}`, (o) =>
+      this.core.readNamespacedPodLog({ namespace, name, container, limitBytes }, o),
     );
   }
 
@@ -297,6 +313,35 @@ export class KubeAccess {
     );
   }
 
+  /**
+   * Runs a command whose stdout is too large to hold (the trace): each chunk goes to `onStdout` as it
+   * arrives. An exec that fails before its first byte is retried as exec is; once bytes have been handed
+   * over, a failure is final (a retry would hand them over twice) and the step retries whole.
+   */
+  async execStream(
+    namespace: string,
+    name: string,
+    container: string,
+    command: readonly string[],
+    onStdout: (chunk: Buffer) => void,
+  ): Promise<Omit<ExecResult, 'stdout'>> {
+    const what = `exec in ${namespace}/${name}`;
+    let delivered = false;
+    const sink = (chunk: Buffer) => {
+      delivered = true;
+      onStdout(chunk);
+    };
+    return withKubeRetry(this.retry, async (timeoutMs) => {
+      try {
+        const { stderr, exitCode } = await this.execOnce(what, namespace, name, container, command, timeoutMs, sink);
+        return { stderr, exitCode };
+      } catch (error) {
+        if (!delivered) throw error;
+        throw new Error(`${what}: the stream broke after it had begun: ${messageOf(error)}`, { cause: error });
+      }
+    });
+  }
+
   private async execOnce(
     what: string,
     namespace: string,
@@ -304,13 +349,15 @@ export class KubeAccess {
     container: string,
     command: readonly string[],
     timeoutMs: number,
+    onStdout?: (chunk: Buffer) => void,
   ): Promise<ExecResult> {
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    const collect = (into: Buffer[]) =>
+    const collect = (into: Buffer[], each?: (chunk: Buffer) => void) =>
       new Writable({
         write(chunk: Buffer, _encoding, callback) {
-          into.push(chunk);
+          if (each === undefined) into.push(chunk);
+          else each(chunk);
           callback();
         },
       });
@@ -320,7 +367,7 @@ export class KubeAccess {
         name,
         container,
         [...command],
-        collect(stdout),
+        collect(stdout, onStdout),
         collect(stderr),
         null,
         false,
