@@ -47,8 +47,8 @@ param cooldownMinutes int = 15
 param debugNamespace string = 'aks-snat-responder'
 
 @minLength(1)
-@description('Image of the debug pod: a small image with a shell; the tools come from the node. Pulled only if absent.')
-param debugImage string = 'mcr.microsoft.com/cbl-mariner/busybox:2.0'
+@description('Image of the debug pod: a small image with a shell; the tools come from the node. Pulled only if absent. Named in one place, infra/debug-image.txt (pin its digest there), which the pre-pull DaemonSet of infra/k8s/ takes too.')
+param debugImage string = trim(loadTextContent('debug-image.txt'))
 
 @description('Comma-separated CIDRs that do not use SNAT beyond the built-in private ranges: VNet, peered VNets, pod and service CIDRs.')
 param privateCidrs string = ''

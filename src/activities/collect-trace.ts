@@ -4,7 +4,13 @@ import { classifierFor } from '../core/classify-ip';
 import { traceSecondsSchema } from '../core/investigation-request';
 import type { CommandRecord } from '../core/node-command-record';
 import { lostSamplesIn } from '../core/parse-tcptracer';
-import { parseTraceTimes, round2, tracedSeconds, tracerEnding, type TraceTimes } from '../core/tracer-outcome';
+import {
+  parseTraceTimes,
+  round2,
+  tracedSeconds,
+  tracerEnding,
+  type TraceTimes,
+} from '../core/tracer-outcome';
 import { DEBUG_CONTAINER, debugPodName } from '../adapters/kube/debug-pod';
 import { KubeError } from '../adapters/kube/kube-error';
 import {
@@ -22,6 +28,7 @@ import {
   kubeFor,
   privateCidrsSchema,
 } from './activity';
+import { ChunkQueue } from './chunk-queue';
 import { NodeShell } from './node-shell';
 
 const POLL_MS = 1000;
@@ -70,21 +77,29 @@ export const collectTrace = defineActivity({
       };
     }
     const aggregator = new TraceAggregator(classifierFor(input.privateCidrs));
-    const raw: Buffer[] = [];
+    // The raw trace goes to the archive as it is read: it is never whole in memory (up to 2 GiB).
+    const raw = new ChunkQueue();
+    const archived = archive.writeChunks('trace.log', raw);
     let bytes = 0;
-    const [log, stderr] = await Promise.all([
-      shell.stream(nodeCommands.traceLog(), (chunk) => {
-        aggregator.writeBytes(chunk);
-        raw.push(chunk);
-        bytes += chunk.length;
-      }),
-      shell.log(),
-    ]);
+    let log: Awaited<ReturnType<NodeShell['stream']>>;
+    let stderr: string;
+    try {
+      [log, stderr] = await Promise.all([
+        shell.stream(nodeCommands.traceLog(), (chunk) => {
+          aggregator.writeBytes(chunk);
+          raw.push(chunk);
+          bytes += chunk.length;
+        }),
+        shell.log(),
+      ]);
+    } catch (error) {
+      raw.fail(error instanceof Error ? error : new Error(String(error)));
+      await archived.catch(() => undefined);
+      throw error;
+    }
+    raw.end();
     ports.progress?.(`trace read: ${bytes} bytes of tcptracer output`);
-    await Promise.all([
-      archive.write('trace.log', Buffer.concat(raw).toString('utf8')),
-      archive.write('trace.stderr.txt', stderr),
-    ]);
+    await Promise.all([archived, archive.write('trace.stderr.txt', stderr)]);
     const summary = aggregator.end();
     const trace: TraceSummary = { ...summary, lostSamples: summary.lostSamples + lostSamplesIn(stderr) };
     const windowSeconds = tracedSeconds(input.bannerAt, times);
@@ -96,7 +111,9 @@ export const collectTrace = defineActivity({
       exitCode: times.status,
     });
     const problems = [
-      log.exitCode === 0 ? null : `the trace file was not read whole (cat exited ${log.exitCode}: ${log.stderr.trim()})`,
+      log.exitCode === 0
+        ? null
+        : `the trace file was not read whole (cat exited ${log.exitCode}: ${log.stderr.trim()})`,
       tracerEnding({
         status: times.status,
         stderr,

@@ -127,9 +127,7 @@ async function correlate(debug: DebugPod, problems: string[]): Promise<NodeEvide
     }
     await debug.archive.write(`correlation/${file}`, result.stdout);
     if (result.exitCode !== 0) {
-      problems.push(
-        `${command.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}`,
-      );
+      problems.push(`${command.join(' ')} exited ${result.exitCode}: ${result.stderr.trim()}`);
       return null;
     }
     return result.stdout;

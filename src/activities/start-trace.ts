@@ -2,7 +2,14 @@ import { z } from 'zod';
 import type { NodePod } from '../core/correlate';
 import { oneLine } from '../core/errors';
 import type { CommandRecord } from '../core/node-command-record';
-import { isTracing, parseTraceProbe, parseTraceTimes, round2, tracerFailure, type TraceProbe } from '../core/tracer-outcome';
+import {
+  isTracing,
+  parseTraceProbe,
+  parseTraceTimes,
+  round2,
+  tracerFailure,
+  type TraceProbe,
+} from '../core/tracer-outcome';
 import type { V1Pod } from '@kubernetes/client-node';
 import { DEBUG_CONTAINER, debugPodName, debugPodSpec, RUN_ANNOTATION } from '../adapters/kube/debug-pod';
 import { KubeError } from '../adapters/kube/kube-error';
@@ -102,7 +109,16 @@ export const startTrace = defineActivity({
     if (problem !== null) {
       return { pods, problem, traceProblem: null, bannerAt: null, startupSeconds: null, commands: [] };
     }
-    const started = await waitForBanner(shell, ports.progress);
+    let started: Awaited<ReturnType<typeof waitForBanner>>;
+    try {
+      started = await waitForBanner(shell, ports.progress);
+    } catch (error) {
+      // RBAC that refuses exec into the pod is not a passing fault: say so at once, rather than retry.
+      if (!(error instanceof KubeError && error.status === 403)) throw error;
+      started = {
+        failure: `no trace: ${oneLine(error)}: the trace is a file in the debug pod, read by exec (pods/exec in namespace ${namespace}, infra/k8s/20-debug-pods.yaml)`,
+      };
+    }
     if ('failure' in started) {
       return {
         pods,
@@ -139,7 +155,8 @@ async function waitForBanner(
   let startedAt: number | null = null;
   for (;;) {
     const result = await shell.run(nodeCommands.traceProbe());
-    if (result.exitCode !== 0) throw new Error(`trace probe exited ${result.exitCode}: ${result.stderr.trim()}`);
+    if (result.exitCode !== 0)
+      throw new Error(`trace probe exited ${result.exitCode}: ${result.stderr.trim()}`);
     const probe = parseTraceProbe(result.stdout);
     if (first === null) {
       first = probe;
@@ -239,8 +256,13 @@ async function waitUntilRunning(
     if (phase === 'Failed' || phase === 'Succeeded') {
       // The container's command could not start (StartError: the image lacks the program) or ended at once.
       const ended = (pod.status?.containerStatuses ?? []).map((c) => c.state?.terminated).find((t) => t);
-      const why = ended === undefined ? '' : `: ${ended.reason ?? 'exited'} ${ended.exitCode}${ended.message === undefined ? '' : `, ${ended.message}`}`;
-      throw new Error(`debug pod ${namespace}/${name} ${phase === 'Failed' ? 'failed' : 'ended'} before it ran${why}`);
+      const why =
+        ended === undefined
+          ? ''
+          : `: ${ended.reason ?? 'exited'} ${ended.exitCode}${ended.message === undefined ? '' : `, ${ended.message}`}`;
+      throw new Error(
+        `debug pod ${namespace}/${name} ${phase === 'Failed' ? 'failed' : 'ended'} before it ran${why}`,
+      );
     }
     const why = notRunningBecause(pod);
     if (why.hopeless) {

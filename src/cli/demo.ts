@@ -15,7 +15,17 @@ import { DEMO_USAGE } from './usage';
 import { simCredential } from '../sim/sim-credential';
 
 /** What a demo writes into --out, so that a second run replaces the first and nothing else. */
-const DEMO_OUTPUTS = ['finding.json', 'card.json', 'report.html', 'trace.log', 'sockets', 'correlation'];
+const DEMO_OUTPUTS = [
+  'finding.json',
+  'card.json',
+  'report.html',
+  'trace.log',
+  'trace.stderr.txt',
+  'debug-pod.json',
+  'commands.txt',
+  'sockets',
+  'correlation',
+];
 
 async function loadScenario(path: string | undefined): Promise<Scenario> {
   if (path === undefined) return DEFAULT_SCENARIO;

@@ -128,7 +128,11 @@ export function tracerFailure(input: {
   if (/can't open file '[^']*tcptracer'/.test(stderr)) {
     return `no trace: bcc's tools are not installed on this node (no /usr/share/bcc/tools/tcptracer)${quoted}; install bcc-tools on the node image, or read the trace by hand as the runbook does; the node's sockets and pods were still read`;
   }
-  if (/Unable to find kernel headers|Failed to compile BPF module|chdir\(\/lib\/modules/.test(`${stdout}\n${stderr}`)) {
+  if (
+    /Unable to find kernel headers|Failed to compile BPF module|chdir\(\/lib\/modules/.test(
+      `${stdout}\n${stderr}`,
+    )
+  ) {
     return `no trace: tcptracer could not compile its BPF program (tcptracer ${exited})${quoted}; the node needs the kernel headers of its running kernel (linux-headers-$(uname -r), or CONFIG_IKHEADERS)`;
   }
   if (status === 137) {
@@ -153,7 +157,8 @@ export function tracerEnding(input: {
   readonly traceSeconds: number;
 }): string | null {
   const { status, stderr } = input;
-  const after = input.windowSeconds === null ? '' : ` after ${input.windowSeconds} s of ${input.traceSeconds}`;
+  const after =
+    input.windowSeconds === null ? '' : ` after ${input.windowSeconds} s of ${input.traceSeconds}`;
   if (status === 0) return null;
   if (/File too large|Errno 27/.test(stderr) || input.bytes >= input.limitBytes) {
     return `the trace reached its bound on the node's disk (${Math.round(input.limitBytes / 1024 ** 2)} MiB)${after} and stopped there: the trace is cut short`;

@@ -7,8 +7,20 @@ export interface LogFollower {
   onEnd(): void;
 }
 
+/** kubelet's containerLogMaxSize default (10 MiB): past it the log file is rotated. */
+export const CONTAINER_LOG_MAX_BYTES = 10 * 1024 * 1024;
+
+/**
+ * kubelet serves a container's log from its current file only (pkg/kubelet/logs/container_log_manager.go rotates it): once the
+ * file passes containerLogMaxSize it is rotated, and what it held is no longer in `kubectl logs`. A
+ * follower already attached goes on receiving, as kubelet follows the new file; a later read starts at
+ * the rotation.
+ */
 export class ContainerLog {
   private content = '';
+  private bytes = 0;
+
+  constructor(private readonly maxBytes = CONTAINER_LOG_MAX_BYTES) {}
   private finished = false;
   private readonly followers = new Set<LogFollower>();
 
@@ -22,7 +34,13 @@ export class ContainerLog {
 
   append(chunk: string): void {
     if (this.finished || chunk === '') return;
+    const size = Buffer.byteLength(chunk);
+    if (this.bytes + size > this.maxBytes) {
+      this.content = '';
+      this.bytes = 0;
+    }
     this.content += chunk;
+    this.bytes += size;
     for (const follower of this.followers) follower.onChunk(chunk);
   }
 

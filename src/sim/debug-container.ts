@@ -42,8 +42,12 @@ export class DebugContainer {
     const traceMount = mounts.get('/trace');
     const hostMounted = hostMount !== undefined && volumes.get(hostMount)?.hostPath?.path === '/';
     const traceMounted = traceMount !== undefined && volumes.get(traceMount)?.emptyDir !== undefined;
-    this.env = new Map([['PATH', DEFAULT_PATH], ['HOSTNAME', model.node.name]]);
-    for (const variable of container?.env ?? []) if (variable.value !== undefined) this.env.set(variable.name, variable.value);
+    this.env = new Map([
+      ['PATH', DEFAULT_PATH],
+      ['HOSTNAME', model.node.name],
+    ]);
+    for (const variable of container?.env ?? [])
+      if (variable.value !== undefined) this.env.set(variable.name, variable.value);
     // No command: the image's CMD, `sh` (Dockerfile-Busybox).
     this.command = [...(container?.command ?? ['sh']), ...(container?.args ?? [])];
     this.os = new SimOs({
@@ -58,7 +62,13 @@ export class DebugContainer {
   }
 
   private newProcess(): SimProcess {
-    return this.os.newProcess({ ignored: new Set(), fsizeLimit: null, env: this.env, cwd: '/', root: 'container' });
+    return this.os.newProcess({
+      ignored: new Set(),
+      fsizeLimit: null,
+      env: this.env,
+      cwd: '/',
+      root: 'container',
+    });
   }
 
   /** The container's main process: its log as it is written, then its exit status. */
@@ -88,7 +98,12 @@ export class DebugContainer {
     const ended = main
       .run(
         (async () =>
-          (await this.os.exec({ os: this.os, proc: main, argv: this.command, stdio: { stdout: toLog, stderr: toLog } })) ?? 127)(),
+          (await this.os.exec({
+            os: this.os,
+            proc: main,
+            argv: this.command,
+            stdio: { stdout: toLog, stderr: toLog },
+          })) ?? 127)(),
       )
       .then((code) => {
         status = code;

@@ -33,7 +33,9 @@ function kubeProxy(name: string): ScenarioPod {
         ],
       },
     ],
-    traffic: [{ to: API_SERVER, connectsPerSecond: 0.5, established: 2, container: 'kube-proxy', socket: 4 }],
+    traffic: [
+      { to: API_SERVER, connectsPerSecond: 0.5, established: 2, container: 'kube-proxy', socket: 'ipv4' },
+    ],
   };
 }
 
@@ -78,9 +80,27 @@ export const DEFAULT_SCENARIO: Scenario = {
             },
           ],
           traffic: [
-            { to: '20.50.2.10:443', connectsPerSecond: 40, established: 300, container: 'checkout', socket: 4 },
-            { to: '52.239.148.100:443', connectsPerSecond: 3, established: 12, container: 'checkout', socket: 4 },
-            { to: '10.0.0.5:5432', connectsPerSecond: 1, established: 10, container: 'checkout', socket: 4 },
+            {
+              to: '20.50.2.10:443',
+              connectsPerSecond: 40,
+              established: 300,
+              container: 'checkout',
+              socket: 'ipv4',
+            },
+            {
+              to: '52.239.148.100:443',
+              connectsPerSecond: 3,
+              established: 12,
+              container: 'checkout',
+              socket: 'ipv4',
+            },
+            {
+              to: '10.0.0.5:5432',
+              connectsPerSecond: 1,
+              established: 10,
+              container: 'checkout',
+              socket: 'ipv4',
+            },
           ],
         },
         {
@@ -98,9 +118,27 @@ export const DEFAULT_SCENARIO: Scenario = {
             },
           ],
           traffic: [
-            { to: '10.0.0.5:5432', connectsPerSecond: 60, established: 200, container: 'cart', socket: 4 },
-            { to: '168.63.129.16:80', connectsPerSecond: 5, established: 4, container: 'cart', socket: 4 },
-            { to: '169.254.169.254:80', connectsPerSecond: 4, established: 2, container: 'cart', socket: 4 },
+            {
+              to: '10.0.0.5:5432',
+              connectsPerSecond: 60,
+              established: 200,
+              container: 'cart',
+              socket: 'ipv4',
+            },
+            {
+              to: '168.63.129.16:80',
+              connectsPerSecond: 5,
+              established: 4,
+              container: 'cart',
+              socket: 'ipv4',
+            },
+            {
+              to: '169.254.169.254:80',
+              connectsPerSecond: 4,
+              established: 2,
+              container: 'cart',
+              socket: 'ipv4',
+            },
           ],
         },
         {
@@ -118,8 +156,20 @@ export const DEFAULT_SCENARIO: Scenario = {
             },
           ],
           traffic: [
-            { to: '40.126.32.134:443', connectsPerSecond: 4, established: 25, container: 'payments', socket: 4 },
-            { to: '10.0.0.5:5432', connectsPerSecond: 2, established: 8, container: 'payments', socket: 4 },
+            {
+              to: '40.126.32.134:443',
+              connectsPerSecond: 4,
+              established: 25,
+              container: 'payments',
+              socket: 'ipv4',
+            },
+            {
+              to: '10.0.0.5:5432',
+              connectsPerSecond: 2,
+              established: 8,
+              container: 'payments',
+              socket: 'ipv4',
+            },
           ],
         },
         {
@@ -143,8 +193,20 @@ export const DEFAULT_SCENARIO: Scenario = {
             },
           ],
           traffic: [
-            { to: '10.0.0.20:8080', connectsPerSecond: 10, established: 30, container: 'web', socket: 4 },
-            { to: '13.107.42.14:443', connectsPerSecond: 6, established: 20, container: 'envoy', socket: 4 },
+            {
+              to: '10.0.0.20:8080',
+              connectsPerSecond: 10,
+              established: 30,
+              container: 'web',
+              socket: 'ipv4',
+            },
+            {
+              to: '13.107.42.14:443',
+              connectsPerSecond: 6,
+              established: 20,
+              container: 'envoy',
+              socket: 'ipv4',
+            },
           ],
         },
       ],
@@ -172,8 +234,20 @@ export const DEFAULT_SCENARIO: Scenario = {
             },
           ],
           traffic: [
-            { to: '20.50.2.10:443', connectsPerSecond: 2, established: 15, container: 'catalog', socket: 4 },
-            { to: '10.0.0.5:5432', connectsPerSecond: 3, established: 20, container: 'catalog', socket: 4 },
+            {
+              to: '20.50.2.10:443',
+              connectsPerSecond: 2,
+              established: 15,
+              container: 'catalog',
+              socket: 'ipv4',
+            },
+            {
+              to: '10.0.0.5:5432',
+              connectsPerSecond: 3,
+              established: 20,
+              container: 'catalog',
+              socket: 'ipv4',
+            },
           ],
         },
       ],
@@ -201,7 +275,13 @@ export const DEFAULT_SCENARIO: Scenario = {
             },
           ],
           traffic: [
-            { to: '10.0.0.5:5432', connectsPerSecond: 1, established: 5, container: 'report-builder', socket: 4 },
+            {
+              to: '10.0.0.5:5432',
+              connectsPerSecond: 1,
+              established: 5,
+              container: 'report-builder',
+              socket: 'ipv4',
+            },
           ],
         },
       ],

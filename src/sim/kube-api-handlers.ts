@@ -295,7 +295,10 @@ export class KubeApiHandlers {
     const text = tailLines(log.text, tail === null ? undefined : Number(tail));
     res.writeHead(200, { 'Content-Type': 'text/plain' });
     if (!queryFlag(url.searchParams.get('follow'))) {
-      res.end(text);
+      // limitBytes: the first N bytes of what would be sent (PodLogOptions), not the last.
+      const limit = url.searchParams.get('limitBytes');
+      const bytes = Buffer.from(text, 'utf8');
+      res.end(limit !== null && /^\d+$/.test(limit) ? bytes.subarray(0, Number(limit)) : bytes);
       return;
     }
     // Headers now, so that the client sees the stream open before the container writes anything.

@@ -62,4 +62,3 @@ export function parseHostTool(argv: readonly string[]): ToolCommand | null {
       return parseSocketTool(argv);
   }
 }
-

@@ -117,7 +117,12 @@ function busyboxImage(): FileSystemImage {
 /** `mcr.microsoft.com/cbl-mariner/busybox:2.0`, what the debug pod runs by default. */
 export const DEBUG_IMAGE: FileSystemImage = busyboxImage();
 
-function linuxNode(name: NodeImageName, osImage: string, kernelVersion: string, shebang: string[] | null): NodeImage {
+function linuxNode(
+  name: NodeImageName,
+  osImage: string,
+  kernelVersion: string,
+  shebang: string[] | null,
+): NodeImage {
   const files = new Map<string, SimFile>();
   // Merged /usr on all three: /bin and /sbin are links into /usr.
   const at = (path: string, file: SimFile) => {
@@ -128,6 +133,7 @@ function linuxNode(name: NodeImageName, osImage: string, kernelVersion: string, 
   at('/bin/cat', program('cat', 'coreutils'));
   at('/bin/head', program('head', 'coreutils'));
   at('/bin/sleep', program('sleep', 'coreutils'));
+  at('/bin/timeout', program('timeout', 'coreutils'));
   at('/bin/kill', program('kill', 'procps'));
   at('/bin/env', program('env', 'coreutils'));
   at('/bin/python3', program('python3'));

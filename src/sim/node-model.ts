@@ -133,7 +133,8 @@ export class NodeModel {
     let netns = HOST_NETNS;
     if (netnsOfPid !== null) {
       const process = this.processes.get(netnsOfPid);
-      if (process === undefined) return failed(`nsenter: cannot open /proc/${netnsOfPid}/ns/net: No such file or directory`);
+      if (process === undefined)
+        return failed(`nsenter: cannot open /proc/${netnsOfPid}/ns/net: No such file or directory`);
       netns = process.netns;
     }
     return this.answer(parsed, netns, this.hostOwner(), argv);

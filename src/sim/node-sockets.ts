@@ -70,17 +70,17 @@ export class PortSequence {
 
 /**
  * Where one traffic entry's connections run from, and in which socket family: the pod's address of the
- * destination's family; for a dual-stack socket (`socket: 6`) to an IPv4 destination, an AF_INET6 socket
+ * destination's family; for a dual-stack socket (`socket: ipv6`) to an IPv4 destination, an AF_INET6 socket
  * whose IPv4 traffic the kernel keeps as v4-mapped addresses (tcp6, `::ffff:a.b.c.d`). The socket tables and
  * the trace both take it from here, so that they agree.
  */
 export function trafficEndpoints(
   pod: { readonly podIP: string; readonly podIPs: readonly string[] },
-  traffic: { readonly to: string; readonly socket: 4 | 6 },
+  traffic: { readonly to: string; readonly socket: 'ipv4' | 'ipv6' },
 ): { readonly family: 4 | 6; readonly mapped: boolean; readonly local: string; readonly to: Endpoint } {
   const to = parseHostPort(traffic.to) as Endpoint;
   const local = pod.podIPs.find((ip) => parseIp(ip)?.version === to.family) ?? pod.podIP;
-  const mapped = to.family === 4 && traffic.socket === 6;
+  const mapped = to.family === 4 && traffic.socket === 'ipv6';
   return { family: mapped ? 6 : to.family, mapped, local, to };
 }
 
@@ -194,7 +194,8 @@ export function buildNodeSockets(input: {
     const v6 = !pod.hostNetwork && parseIp(pod.podIP)?.version === 6;
     const dual = !pod.hostNetwork && pod.podIPs.length > 1;
     if (pod.hostNetwork) listen(first, 4, '0.0.0.0', 9100 + hostNetworkPods++);
-    else if (!pod.filler) listen(first, v6 || dual ? 6 : 4, v6 || dual ? '::' : '0.0.0.0', POD_LISTEN_PORT, dual);
+    else if (!pod.filler)
+      listen(first, v6 || dual ? 6 : 4, v6 || dual ? '::' : '0.0.0.0', POD_LISTEN_PORT, dual);
     for (const traffic of scenario.traffic) {
       const { family, local, to } = trafficEndpoints(pod, traffic);
       const process = processOf.get(traffic.container) as SimProcess;

@@ -119,7 +119,8 @@ export class TraceGenerator {
   }
 
   second(k: number): TraceEvent[] {
-    if (k !== this.nextSecond) throw new RangeError(`trace seconds come in turn: ${this.nextSecond} next, not ${k}`);
+    if (k !== this.nextSecond)
+      throw new RangeError(`trace seconds come in turn: ${this.nextSecond} next, not ${k}`);
     this.nextSecond++;
     const from = k * NS_PER_SECOND;
     const to = from + NS_PER_SECOND;
@@ -143,7 +144,10 @@ export class TraceGenerator {
     const key = keys.join(' ');
     let known = this.sequences.get(key);
     if (known === undefined) {
-      known = { sequence: new PortSequence(this.input.seed, ...keys), next: this.input.portsTaken.get(key) ?? 0 };
+      known = {
+        sequence: new PortSequence(this.input.seed, ...keys),
+        next: this.input.portsTaken.get(key) ?? 0,
+      };
       this.sequences.set(key, known);
     }
     return known.sequence.port(known.next++);
@@ -163,7 +167,16 @@ export class TraceGenerator {
         for (let j = 0; j < count; j++) {
           const ns = from + Math.floor(((j + random.next()) / count) * NS_PER_SECOND);
           const sport = this.ephemeral(netns, local);
-          const connection = { process, family, mapped, saddr: local, daddr: to.address, sport, dport: to.port, netns };
+          const connection = {
+            process,
+            family,
+            mapped,
+            saddr: local,
+            daddr: to.address,
+            sport,
+            dport: to.port,
+            netns,
+          };
           this.pending.push({ ...connection, ns, type: 'connect' });
           this.pending.push({ ...connection, ns: ns + random.int(5 * MS, 250 * MS), type: 'close' });
         }
@@ -177,15 +190,32 @@ export class TraceGenerator {
     for (const { pod, scenario, netns } of identities.pods) {
       if (pod.hostNetwork || pod.filler || parseIp(pod.podIP)?.version !== 4) continue;
       const app = this.byPid.get((pod.containers[0] as { pid: number }).pid) as SimProcess;
-      const phase = Math.floor(rng(seed, 'probe-phase', nodeName, scenario.namespace, scenario.name).next() * PROBE_PERIOD_NS);
+      const phase = Math.floor(
+        rng(seed, 'probe-phase', nodeName, scenario.namespace, scenario.name).next() * PROBE_PERIOD_NS,
+      );
       for (let ns = firstAtOrAfter(phase, PROBE_PERIOD_NS, from); ns < to; ns += PROBE_PERIOD_NS) {
         const random = rng(seed, 'probes', nodeName, scenario.namespace, scenario.name, ns);
         const sport = this.ephemeral(HOST_NETNS, nodeIp);
         const accepted = ns + random.int(0.15 * MS, 0.4 * MS);
         const served = accepted + random.int(1 * MS, 3 * MS);
         const v4 = { family: 4 as const, mapped: false };
-        const fromKubelet = { ...v4, process: kubelet, saddr: nodeIp, daddr: pod.podIP, sport, dport: POD_LISTEN_PORT };
-        const inPod = { ...v4, process: app, saddr: pod.podIP, daddr: nodeIp, sport: POD_LISTEN_PORT, dport: sport, netns };
+        const fromKubelet = {
+          ...v4,
+          process: kubelet,
+          saddr: nodeIp,
+          daddr: pod.podIP,
+          sport,
+          dport: POD_LISTEN_PORT,
+        };
+        const inPod = {
+          ...v4,
+          process: app,
+          saddr: pod.podIP,
+          daddr: nodeIp,
+          sport: POD_LISTEN_PORT,
+          dport: sport,
+          netns,
+        };
         this.pending.push({ ...fromKubelet, netns: HOST_NETNS, ns, type: 'connect' });
         this.pending.push({ ...inPod, ns: accepted, type: 'accept' });
         this.pending.push({ ...inPod, ns: served, type: 'close' });

@@ -119,7 +119,10 @@ const podSchema = z.strictObject({
   name: text(isDns1123Subdomain, 'a DNS-1123 name'),
   ip: text((s) => ipOf(s) !== null, 'an IP address').optional(),
   /** A dual-stack pod's addresses, IPv4 then IPv6, as `status.podIPs` (instead of `ip`). */
-  ips: z.array(text((s) => ipOf(s) !== null, 'an IP address')).min(1).max(2).optional(),
+  ips: z
+    .array(text((s) => ipOf(s) !== null, 'an IP address'))
+    .max(2)
+    .optional(),
   hostNetwork: bool.default(false),
   containers: z
     .array(containerSchema)
@@ -200,20 +203,29 @@ function crossCheck(scenario: ParsedScenario, fail: (path: Path, message: string
       pods.set(key, where);
 
       const families = new Set<4 | 6>();
+      // The normal form gives both, ip being ips[0]; written by hand, one or the other.
+      const podIps = pod.ips !== undefined && pod.ips.length > 0 ? pod.ips : undefined;
       if (pod.hostNetwork) {
         families.add(4);
-        if (pod.ip !== undefined || pod.ips !== undefined)
-          fail([...at, pod.ip === undefined ? 'ips' : 'ip'], 'not allowed with hostNetwork (the pod uses the node IP)');
-      } else if (pod.ip !== undefined && pod.ips !== undefined) {
+        if (pod.ip !== undefined || podIps !== undefined)
+          fail(
+            [...at, pod.ip === undefined ? 'ips' : 'ip'],
+            'not allowed with hostNetwork (the pod uses the node IP)',
+          );
+      } else if (
+        pod.ip !== undefined &&
+        podIps !== undefined &&
+        formatIp(ipOf(pod.ip) as IpAddress) !== formatIp(ipOf(podIps[0] as string) as IpAddress)
+      ) {
         fail([...at, 'ips'], 'give ip or ips, not both');
-      } else if (pod.ip === undefined && pod.ips === undefined) {
-        fail([...at, 'ip'], 'required unless hostNetwork (or ips for a dual-stack pod)');
+      } else if (pod.ip === undefined && podIps === undefined) {
+        fail([...at, 'ip'], 'required unless hostNetwork');
       } else {
-        const given = pod.ips ?? [pod.ip as string];
+        const given = podIps ?? [pod.ip as string];
         given.forEach((text, i) => {
           const ip = ipOf(text) as IpAddress;
-          const field: Path = pod.ips === undefined ? [...at, 'ip'] : [...at, 'ips', i];
-          if (pod.ips !== undefined && ip.version !== (i === 0 ? 4 : 6) && given.length === 2) {
+          const field: Path = podIps === undefined ? [...at, 'ip'] : [...at, 'ips', i];
+          if (podIps !== undefined && ip.version !== (i === 0 ? 4 : 6) && given.length === 2) {
             fail(field, `expected ${i === 0 ? 'IPv4 first' : 'IPv6 second'}, as status.podIPs lists them`);
           }
           families.add(ip.version);
@@ -238,12 +250,14 @@ function crossCheck(scenario: ParsedScenario, fail: (path: Path, message: string
         if (traffic.container !== undefined && !containers.has(traffic.container)) {
           fail([...at, 'traffic', t, 'container'], `no container '${traffic.container}' in the pod`);
         }
-        if (!families.has(to.family)) {
+        if (families.size > 0 && !families.has(to.family)) {
           fail(
             [...at, 'traffic', t, 'to'],
             pod.hostNetwork
               ? 'an IPv6 destination, but a hostNetwork pod has only the node IPv4 address'
-              : `an IPv${to.family} destination, but the pod's addresses are IPv${family} only`,
+              : podIps === undefined
+                ? `an IPv${to.family} destination, but the pod ip ${pod.ip ?? ''} is IPv${family}`
+                : `an IPv${to.family} destination, but the pod's ips are IPv${family} only`,
           );
         }
         if (traffic.socket === 'ipv4' && to.family === 6) {

@@ -68,8 +68,8 @@ export interface ScenarioTraffic {
   readonly established: number;
   /** The container whose process holds these connections. */
   readonly container: string;
-  /** The family of the app's socket: 6 to an IPv4 destination is a dual-stack socket (`::ffff:a.b.c.d`). */
-  readonly socket: 4 | 6;
+  /** The family of the app's socket: `ipv6` to an IPv4 destination is a dual-stack socket (`::ffff:a.b.c.d`). */
+  readonly socket: 'ipv4' | 'ipv6';
 }
 
 export interface ScenarioPod {
@@ -218,7 +218,9 @@ function normalise(parsed: ParsedScenario): Scenario {
         return {
           namespace: pod.namespace,
           name: pod.name,
-          ...((pod.ips?.[0] ?? pod.ip) === undefined ? {} : { ip: canonicalIp((pod.ips?.[0] ?? pod.ip) as string) }),
+          ...((pod.ips?.[0] ?? pod.ip) === undefined
+            ? {}
+            : { ip: canonicalIp((pod.ips?.[0] ?? pod.ip) as string) }),
           ips: (pod.ips ?? (pod.ip === undefined ? [] : [pod.ip])).map(canonicalIp),
           hostNetwork: pod.hostNetwork,
           containers,
@@ -228,11 +230,7 @@ function normalise(parsed: ParsedScenario): Scenario {
             established: traffic.established,
             container: traffic.container ?? first,
             socket:
-              traffic.socket === undefined
-                ? (parseHostPort(traffic.to) as Endpoint).family
-                : traffic.socket === 'ipv6'
-                  ? (6 as const)
-                  : (4 as const),
+              traffic.socket ?? ((parseHostPort(traffic.to) as Endpoint).family === 6 ? 'ipv6' : 'ipv4'),
           })),
         };
       }),

@@ -23,6 +23,10 @@ export function faultyArchive(archive: ArchivePort, plan: FaultPlan): ArchivePor
       check(`writing ${path}`);
       await archive.write(path, content);
     },
+    async writeChunks(path, chunks) {
+      check(`writing ${path}`);
+      await archive.writeChunks(path, chunks);
+    },
     async read(path) {
       check(`reading ${path}`);
       return archive.read(path);

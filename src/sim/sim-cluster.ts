@@ -201,7 +201,10 @@ export async function startSimCluster(
   const containers = new Map<string, DebugContainer>();
   const containerKey = (pod: V1Pod, container: string) => `${pod.metadata?.uid ?? ''}/${container}`;
   const clocks = new Map(
-    [...models.values()].map((m) => [m.node.name, new SimClock(bootUptime(scenario.seed, m.node.name), options.clockScale ?? 1)]),
+    [...models.values()].map((m) => [
+      m.node.name,
+      new SimClock(bootUptime(scenario.seed, m.node.name), options.clockScale ?? 1),
+    ]),
   );
   const runtime: PodRuntime = {
     run(pod, container, signal) {
@@ -232,7 +235,8 @@ export async function startSimCluster(
         if (debug === undefined || !debug.running) {
           return Promise.resolve({
             stdout: '',
-            stderr: 'error: Internal error occurred: error executing command in container: container is not running\n',
+            stderr:
+              'error: Internal error occurred: error executing command in container: container is not running\n',
             exitCode: 1,
           });
         }

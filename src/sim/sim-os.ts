@@ -13,7 +13,15 @@
 import type { FileSystemImage, NodeImage, ProgramKind, SimFile } from './node-images';
 import { lookUp } from './node-images';
 
-export const SIGNALS: Readonly<Record<string, number>> = { HUP: 1, INT: 2, QUIT: 3, KILL: 9, TERM: 15, USR1: 10, USR2: 12 };
+export const SIGNALS: Readonly<Record<string, number>> = {
+  HUP: 1,
+  INT: 2,
+  QUIT: 3,
+  KILL: 9,
+  TERM: 15,
+  USR1: 10,
+  USR2: 12,
+};
 
 export function signalNumber(name: string): number | null {
   const bare = name.toUpperCase().replace(/^SIG/, '');
@@ -345,7 +353,11 @@ export class SimOs {
     const program = this.options.programs[file.program];
     const base = basename(context.argv[0] ?? path);
     if (program === undefined || file.program === 'unmodelled') {
-      await write(context.stdio.stderr, context.proc, `sim: ${base} (${file.flavour ?? 'node'}) is not modelled\n`);
+      await write(
+        context.stdio.stderr,
+        context.proc,
+        `sim: ${base} (${file.flavour ?? 'node'}) is not modelled\n`,
+      );
       return 1;
     }
     return program({ ...context, name: base, flavour: file.flavour });

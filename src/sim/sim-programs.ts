@@ -29,21 +29,31 @@ async function execRest(context: ProgramContext, argv: readonly string[]): Promi
   const status = await context.os.exec({ os: context.os, proc: context.proc, argv, stdio: context.stdio });
   if (status !== null) return status;
   const name = argv[0] ?? '';
-  if (context.name === 'env' && !busybox(context)) return fail(context, `env: '${name}': No such file or directory`, 127);
-  if (context.name === 'nsenter') return fail(context, `nsenter: failed to execute ${name}: No such file or directory`, 127);
-  if (!busybox(context)) return fail(context, `${context.name}: failed to run command '${name}': No such file or directory`, 127);
+  // coreutils names itself as it was invoked (argv[0], `/usr/bin/env` from a #! line), quotes in the C locale.
+  if (context.name === 'env' && !busybox(context)) {
+    return fail(context, `${context.argv[0] ?? 'env'}: '${name}': No such file or directory`, 127);
+  }
+  if (context.name === 'nsenter')
+    return fail(context, `nsenter: failed to execute ${name}: No such file or directory`, 127);
+  if (!busybox(context))
+    return fail(context, `${context.name}: failed to run command '${name}': No such file or directory`, 127);
   return fail(context, `${context.name}: can't execute '${name}': No such file or directory`, 127);
 }
 
 const chroot: Program = async (context) => {
   const [, newRoot, ...command] = context.argv;
   if (newRoot === undefined) return fail(context, 'chroot: usage: chroot NEWROOT [PROG ARGS]', 1);
-  if (context.os.resolve(context.proc, newRoot) !== '/host' || context.proc.root === 'host' || !context.os.hostMounted) {
+  if (
+    context.os.resolve(context.proc, newRoot) !== '/host' ||
+    context.proc.root === 'host' ||
+    !context.os.hostMounted
+  ) {
     return fail(context, `chroot: can't change root directory to '${newRoot}': No such file or directory`, 1);
   }
   context.proc.root = 'host';
   context.proc.cwd = '/';
-  if (command.length === 0) return fail(context, 'sim: chroot without a command (an interactive shell) is not modelled', 1);
+  if (command.length === 0)
+    return fail(context, 'sim: chroot without a command (an interactive shell) is not modelled', 1);
   return execRest(context, command);
 };
 
@@ -72,7 +82,8 @@ const timeout: Program = async (context) => {
     } else break;
   }
   const seconds = duration(args.shift() ?? '');
-  if (seconds === null || args.length === 0) return fail(context, 'timeout: usage: timeout [-s SIG] [-k KILL_SECS] SECS PROG ARGS', 1);
+  if (seconds === null || args.length === 0)
+    return fail(context, 'timeout: usage: timeout [-s SIG] [-k KILL_SECS] SECS PROG ARGS', 1);
   const { proc, os } = context;
   // The helper: it sleeps, then signals the process the program now runs in.
   void os.clock.sleep(seconds, proc.life.signal).then(async () => {
@@ -148,7 +159,13 @@ const grep: Program = async (context) => {
     for (const letter of (args.shift() as string).slice(1)) flags.add(letter);
   }
   const [pattern, file, ...more] = args;
-  if (pattern === undefined || file === undefined || more.length > 0 || !flags.has('F') || [...flags].some((f) => !'qxF'.includes(f))) {
+  if (
+    pattern === undefined ||
+    file === undefined ||
+    more.length > 0 ||
+    !flags.has('F') ||
+    [...flags].some((f) => !'qxF'.includes(f))
+  ) {
     return fail(context, `sim: grep ${context.argv.slice(1).join(' ')} is not modelled`, 2);
   }
   const content = context.os.read(context.proc, file);
@@ -172,30 +189,36 @@ const env: Program = async (context) => {
   return execRest(context, args);
 };
 
-const python3 = (model: NodeModel, faults: TracerFaults): Program => async (context) => {
-  const args = [...context.argv.slice(1)];
-  let unbuffered = (context.proc.env.get('PYTHONUNBUFFERED') ?? '') !== '';
-  while (args[0]?.startsWith('-') === true) {
-    const option = args.shift() as string;
-    if (option === '-u') unbuffered = true;
-    else if (option === '-B' || option === '-E' || option === '-s') continue;
-    else return fail(context, `sim: python3 ${option} is not modelled`, 2);
-  }
-  const script = args[0];
-  if (script === undefined) return fail(context, 'sim: an interactive python3 is not modelled', 2);
-  const path = script.startsWith('/') ? script : `${context.proc.cwd}/${script}`;
-  const file = context.os.image(context.proc.root).files.get(path);
-  if (file === undefined) {
-    return fail(context, `python3: can't open file '${path}': [Errno 2] No such file or directory`, 2);
-  }
-  if (file.kind !== 'script' || file.tool !== 'tcptracer') return fail(context, `sim: python3 ${script} is not modelled`, 1);
-  return runTracer(context, args.slice(1), { unbuffered, model, faults });
-};
+const python3 =
+  (model: NodeModel, faults: TracerFaults): Program =>
+  async (context) => {
+    const args = [...context.argv.slice(1)];
+    let unbuffered = (context.proc.env.get('PYTHONUNBUFFERED') ?? '') !== '';
+    while (args[0]?.startsWith('-') === true) {
+      const option = args.shift() as string;
+      if (option === '-u') unbuffered = true;
+      else if (option === '-B' || option === '-E' || option === '-s') continue;
+      else return fail(context, `sim: python3 ${option} is not modelled`, 2);
+    }
+    const script = args[0];
+    if (script === undefined) return fail(context, 'sim: an interactive python3 is not modelled', 2);
+    const path = script.startsWith('/') ? script : `${context.proc.cwd}/${script}`;
+    const file = context.os.image(context.proc.root).files.get(path);
+    if (file === undefined) {
+      return fail(context, `python3: can't open file '${path}': [Errno 2] No such file or directory`, 2);
+    }
+    if (file.kind !== 'script' || file.tool !== 'tcptracer')
+      return fail(context, `sim: python3 ${script} is not modelled`, 1);
+    return runTracer(context, args.slice(1), { unbuffered, model, faults });
+  };
 
 /** The node's own tools: their output is the node model's; they run only on the node (under chroot). */
 function nodeTool(model: NodeModel): Program {
   return async (context) => {
-    const result = model.runTool([basename(context.argv[0] ?? ''), ...context.argv.slice(1)], context.proc.netnsOf);
+    const result = model.runTool(
+      [basename(context.argv[0] ?? ''), ...context.argv.slice(1)],
+      context.proc.netnsOf,
+    );
     if (result === null) return fail(context, `sim: ${context.argv.join(' ')} is not modelled`, 1);
     await write(context.stdio.stdout, context.proc, result.stdout);
     await write(context.stdio.stderr, context.proc, result.stderr);

@@ -7,8 +7,7 @@
  */
 
 export type WordPart =
-  | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'param'; readonly name: string };
+  { readonly kind: 'text'; readonly text: string } | { readonly kind: 'param'; readonly name: string };
 
 export type Word = readonly WordPart[];
 
@@ -80,7 +79,8 @@ function tokenize(source: string): Token[] {
     if (next === '{') {
       const close = source.indexOf('}', i + 2);
       const name = close === -1 ? '' : source.slice(i + 2, close);
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ShellSyntaxError(`unsupported expansion \${${name}}`);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+        throw new ShellSyntaxError(`unsupported expansion \${${name}}`);
       flushText();
       parts.push({ kind: 'param', name });
       i = close + 1;
@@ -190,10 +190,28 @@ function tokenize(source: string): Token[] {
   return tokens;
 }
 
-const RESERVED = new Set(['if', 'then', 'else', 'elif', 'fi', 'for', 'while', 'until', 'do', 'done', 'case', 'esac', '{', '}', '!']);
+const RESERVED = new Set([
+  'if',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'for',
+  'while',
+  'until',
+  'do',
+  'done',
+  'case',
+  'esac',
+  '{',
+  '}',
+  '!',
+]);
 
 function literal(word: Word): string | null {
-  return word.every((part) => part.kind === 'text') ? word.map((p) => (p as { text: string }).text).join('') : null;
+  return word.every((part) => part.kind === 'text')
+    ? word.map((p) => (p as { text: string }).text).join('')
+    : null;
 }
 
 /** Parses a script (`sh -c` text) into its list of commands. */
@@ -269,7 +287,9 @@ export function parseShell(source: string): List {
     if (isOp('|')) throw new ShellSyntaxError('pipelines are not modelled');
     if (words.length === 0 && redirs.length === 0) {
       const token = peek();
-      throw new ShellSyntaxError(`syntax error near ${token === undefined ? 'end of input' : token.kind === 'op' ? `'${token.op}'` : 'a word'}`);
+      throw new ShellSyntaxError(
+        `syntax error near ${token === undefined ? 'end of input' : token.kind === 'op' ? `'${token.op}'` : 'a word'}`,
+      );
     }
     return { kind: 'simple', words, redirects: redirs };
   };

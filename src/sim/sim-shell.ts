@@ -9,7 +9,14 @@
  * - `exec` replaces the shell, keeping its PID; `ulimit -f` sets RLIMIT_FSIZE in 512-byte blocks;
  * - a command not found is status 127, with each shell's own message.
  */
-import { parseShell, ShellSyntaxError, type Command, type List, type Redirect, type Word } from './sim-shell-parse';
+import {
+  parseShell,
+  ShellSyntaxError,
+  type Command,
+  type List,
+  type Redirect,
+  type Word,
+} from './sim-shell-parse';
 import {
   signalNumber,
   write,
@@ -164,7 +171,12 @@ function redirect(
   return { stdout: fds[1] as Output, stderr: fds[2] as Output, ...(stdin === undefined ? {} : { stdin }) };
 }
 
-async function runCommand(state: ShellState, proc: SimProcess, command: Command, stdio: Stdio): Promise<number> {
+async function runCommand(
+  state: ShellState,
+  proc: SimProcess,
+  command: Command,
+  stdio: Stdio,
+): Promise<number> {
   const io = redirect(state, proc, command.redirects, stdio);
   if (typeof io === 'string') {
     await write(stdio.stderr, proc, io);
@@ -201,7 +213,12 @@ async function runCommand(state: ShellState, proc: SimProcess, command: Command,
   );
 }
 
-type Builtin = (state: ShellState, proc: SimProcess, argv: readonly string[], stdio: Stdio) => Promise<number>;
+type Builtin = (
+  state: ShellState,
+  proc: SimProcess,
+  argv: readonly string[],
+  stdio: Stdio,
+) => Promise<number>;
 
 const BUILTINS: Readonly<Record<string, Builtin>> = {
   ':': () => Promise.resolve(0),
@@ -249,20 +266,20 @@ const BUILTINS: Readonly<Record<string, Builtin>> = {
   },
   kill: (state, proc, argv, stdio) => kill({ os: state.os, proc, argv, stdio, name: 'sh', flavour: 'ash' }),
   /** `read NAME... < FILE` (no -r, no IFS but blanks): the first line, split on blanks, the rest to the last. */
-  read: async (state, _proc, argv, stdio) => {
+  read: (state, _proc, argv, stdio) => {
     void state;
     const names = argv.slice(1);
     const input = stdio.stdin;
-    if (input === undefined) return 1;
+    if (input === undefined) return Promise.resolve(1);
     const newline = input.indexOf('\n');
-    if (newline === -1 && input === '') return 1;
+    if (newline === -1 && input === '') return Promise.resolve(1);
     const line = newline === -1 ? input : input.slice(0, newline);
     const fields = line.trim().split(/[ \t]+/);
     names.forEach((name, i) => {
       const value = i === names.length - 1 ? fields.slice(i).join(' ') : (fields[i] ?? '');
       state.vars.set(name, value);
     });
-    return newline === -1 ? 1 : 0;
+    return Promise.resolve(newline === -1 ? 1 : 0);
   },
 };
 

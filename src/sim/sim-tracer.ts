@@ -47,7 +47,12 @@ function parseFlags(args: readonly string[]): TracerFlags | string {
   const wanted = [...args];
   while (wanted.length > 0) {
     const arg = wanted.shift() as string;
-    const long: Readonly<Record<string, string>> = { '--timestamp': 't', '--verbose': 'v', '--ipv4': '4', '--ipv6': '6' };
+    const long: Readonly<Record<string, string>> = {
+      '--timestamp': 't',
+      '--verbose': 'v',
+      '--ipv4': '4',
+      '--ipv6': '6',
+    };
     const letters = long[arg] ?? (/^-[tv46]+$/.test(arg) ? arg.slice(1) : null);
     if (letters === null) {
       if ((arg === '-p' || arg === '-N') && /^\d+$/.test(wanted[0] ?? '')) {
@@ -118,7 +123,12 @@ function callbackTraceback(error: string): string {
 }
 
 /** Sleeps until `until` on the node's clock, or until `wake` aborts; false if the process ended meanwhile. */
-async function sleepUntil(proc: SimProcess, context: ProgramContext, until: number, wake: AbortSignal): Promise<boolean> {
+async function sleepUntil(
+  proc: SimProcess,
+  context: ProgramContext,
+  until: number,
+  wake: AbortSignal,
+): Promise<boolean> {
   const signal = AbortSignal.any([proc.life.signal, wake]);
   await context.os.clock.sleep(Math.max(0, until - context.os.clock.uptime()), signal);
   return proc.alive;
@@ -192,26 +202,15 @@ export async function runTracer(
       await write(context.stdio.stderr, proc, callbackTraceback('OSError: [Errno 27] File too large'));
     }
   };
+  const generator = options.model.traceGenerator();
+  // Attached: events count from here, and the banner follows at once.
+  const attachedAt = os.clock.uptime();
   await out(`${TRACER_BANNER}\n`);
   await out(`${tracerHeader(flags)}\n`);
 
-  const generator = options.model.traceGenerator();
-  const attachedAt = os.clock.uptime();
   let first: number | null = null;
   let rate = 0;
-  for (let k = 0; ; k++) {
-    // A SIGINT while the callback runs is swallowed there; one in perf_buffer_poll ends the loop.
-    while (!(await sleepUntil(proc, context, attachedAt + k + 1, wake.signal)) || interrupted) {
-      if (!proc.alive) return 137;
-      interrupted = false;
-      wake = new AbortController();
-      if (random.next() < Math.min(0.9, rate * CALLBACK_SECONDS_PER_EVENT)) {
-        await write(context.stdio.stderr, proc, callbackTraceback('KeyboardInterrupt'));
-        continue;
-      }
-      await stdout.flush().catch(() => undefined);
-      return 0;
-    }
+  const emit = async (k: number): Promise<void> => {
     const events = generator.second(k).filter((event) => traced(event, flags));
     rate = events.length;
     const kept = Math.min(events.length, TRACER_EVENTS_PER_SECOND);
@@ -223,15 +222,30 @@ export async function runTracer(
       const event = events[i] as (typeof events)[number];
       first ??= event.ns;
       text += `${formatTraceEvent(event, first, flags)}\n`;
-      if (text.length > 1 << 16) {
+      if (text.length > 1 << 16 || i === kept - 1) {
         if (!tooLarge) await out(text);
         else await write(context.stdio.stderr, proc, callbackTraceback('OSError: [Errno 27] File too large'));
         text = '';
       }
     }
-    if (text !== '') {
-      if (!tooLarge) await out(text);
-      else await write(context.stdio.stderr, proc, callbackTraceback('OSError: [Errno 27] File too large'));
+  };
+  for (let k = 0; ; k++) {
+    // A SIGINT while the callback runs is swallowed there; one in perf_buffer_poll ends the loop.
+    while (!(await sleepUntil(proc, context, attachedAt + k + 1, wake.signal)) || interrupted) {
+      if (!proc.alive) return 137;
+      const at = os.clock.uptime();
+      interrupted = false;
+      wake = new AbortController();
+      if (random.next() < Math.min(0.9, rate * CALLBACK_SECONDS_PER_EVENT)) {
+        await write(context.stdio.stderr, proc, callbackTraceback('KeyboardInterrupt'));
+        continue;
+      }
+      // What the polls read before the stop is printed (a second's events each, the timers' lateness
+      // aside); what is still in the buffers is lost with the exit.
+      while (attachedAt + k + 1 <= at) await emit(k++);
+      await stdout.flush().catch(() => undefined);
+      return 0;
     }
+    await emit(k);
   }
 }

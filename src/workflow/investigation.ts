@@ -175,7 +175,7 @@ export function* investigation(request: InvestigationRequest): Flow<Finding> {
         traceSeconds,
         archiveFolder: folder,
         privateCidrs,
-        bannerAt: started.bannerAt as number,
+        bannerAt: started.bannerAt,
       });
       trace = collected.trace;
       timing = { ...timing, windowSeconds: collected.windowSeconds };

@@ -42,6 +42,11 @@ export const TRACER_KILL_AFTER_SECONDS = 10;
  * busy node the callback is where it spends its time; one raised in `perf_buffer_poll` ends it cleanly.
  */
 export const TRACER_INTERRUPTS = 5;
+/**
+ * How often the pod's watcher looks for the banner (busybox sleep takes fractions, FEATURE_FANCY_SLEEP):
+ * the window counts from when it is seen, so the trace runs up to this much longer than it says.
+ */
+export const BANNER_POLL_SECONDS = 0.1;
 /** How long the pod stays up after the trace for the correlation, the socket reads and the trace's read-back. */
 export const EXEC_WINDOW_SECONDS = 300;
 
@@ -103,9 +108,11 @@ export function debugPodScript(traceSeconds: number): string {
   const blocks = TRACE_LIMIT_BYTES / 512;
   const f = TRACE_FILES;
   const running = `cat ${f.status} > /dev/null 2>&1 ||`;
-  const interrupts = Array.from({ length: TRACER_INTERRUPTS }, () => `${running} kill -INT $pid`).join('; sleep 1; ');
+  const interrupts = Array.from({ length: TRACER_INTERRUPTS }, () => `${running} kill -INT $pid`).join(
+    '; sleep 1; ',
+  );
   const watcher = [
-    `until grep -qxF '${TRACER_BANNER}' ${f.log}; do cat ${f.status} > /dev/null 2>&1 && exit 0; sleep 0.5; done`,
+    `until grep -qxF '${TRACER_BANNER}' ${f.log}; do cat ${f.status} > /dev/null 2>&1 && exit 0; sleep ${BANNER_POLL_SECONDS}; done`,
     `cat /proc/uptime > ${f.banner}`,
     `sleep ${seconds}`,
     `read pid < ${f.pid}`,
@@ -161,9 +168,13 @@ export const nodeCommands = {
   traceTimes: (): string[] =>
     firstLines([
       '/proc/uptime',
-      ...[TRACE_FILES.started, TRACE_FILES.banner, TRACE_FILES.stopped, TRACE_FILES.ended, TRACE_FILES.status].map(
-        inTraceDir,
-      ),
+      ...[
+        TRACE_FILES.started,
+        TRACE_FILES.banner,
+        TRACE_FILES.stopped,
+        TRACE_FILES.ended,
+        TRACE_FILES.status,
+      ].map(inTraceDir),
     ]),
   /** tcptracer's output, streamed out whole. */
   traceLog: (): string[] => ['cat', inTraceDir(TRACE_FILES.log)],

@@ -94,6 +94,8 @@ export interface ArchivePort {
   /** Where a person finds the folder (a URL, or a local path). */
   readonly location: string;
   write(path: string, content: string): Promise<void>;
+  /** A file too large to hold (the trace), written as its chunks arrive, never joined in memory. */
+  writeChunks(path: string, chunks: AsyncIterable<Buffer>): Promise<void>;
   read(path: string): Promise<string>;
 }
 

@@ -303,11 +303,15 @@ describe('no secret in activity inputs and outputs, custom status, log lines, th
   });
 
   it('scanned a real investigation: every run finished, the culprit and the trace in what was scanned', () => {
-    expect(findings.map((f) => f.culprit)).toEqual([
-      { namespace: 'shop', name: 'checkout-5d8f7' },
-      { namespace: 'shop', name: 'checkout-5d8f7' },
-      { namespace: 'shop', name: 'checkout-5d8f7' },
-    ]);
+    // Under faults every exec is refused: neither the trace (a file in the debug pod, read by exec) nor
+    // a socket table can be read, so there is no culprit; the refusals' words are what that run scans.
+    // (The runs finish in any order.)
+    const culprits = findings.map((f) =>
+      f.culprit === null ? null : `${f.culprit.namespace}/${f.culprit.name}`,
+    );
+    expect(culprits.filter((c) => c === 'shop/checkout-5d8f7')).toHaveLength(2);
+    expect(culprits.filter((c) => c === null)).toHaveLength(1);
+    expect(findings.find((f) => f.culprit === null)?.warnings.join('\n')).toMatch(/HTTP 403/);
     const wheres = corpus.map((c) => c.where);
     for (const label of ['local', 'local under faults', 'durable']) {
       expect(wheres.filter((w) => w.startsWith(`${label}: `)).length).toBeGreaterThan(20);
@@ -315,7 +319,7 @@ describe('no secret in activity inputs and outputs, custom status, log lines, th
     const all = corpus.map((c) => c.text).join('\n');
     expect(all).toContain('checkout-5d8f7');
     const traces = corpus.filter((c) => /(archive|blob) .*trace\.log$/.test(c.where));
-    expect(traces.length).toBeGreaterThanOrEqual(3);
+    expect(traces.length).toBeGreaterThanOrEqual(2);
     for (const trace of traces) expect(trace.text.length).toBeGreaterThan(1_000);
     // The places the rules name are all there.
     expect(wheres).toEqual(

@@ -12,6 +12,11 @@ export class MemoryArchives {
         this.files.set(`${folder}/${path}`, content);
         return Promise.resolve();
       },
+      writeChunks: async (path, chunks) => {
+        const parts: Buffer[] = [];
+        for await (const chunk of chunks) parts.push(chunk);
+        this.files.set(`${folder}/${path}`, Buffer.concat(parts).toString('utf8'));
+      },
       read: (path) => {
         const content = this.files.get(`${folder}/${path}`);
         return content === undefined

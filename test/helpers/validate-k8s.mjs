@@ -9,8 +9,9 @@ import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Clus
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 
-const MODELS = { Namespace, Pod, ClusterRole, ClusterRoleBinding, Role, RoleBinding };
+const MODELS = { Namespace, Pod, ClusterRole, ClusterRoleBinding, Role, RoleBinding, DaemonSet };
 
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);

@@ -22,9 +22,12 @@ const START = new Date('2026-11-22T10:15:00Z');
 /** What one investigation of the built-in scenario's node archives (DESIGN.md section 4). */
 const LAYOUT = [
   'card.json',
+  // every node-side command line with its exit status, and the exact pod spec that ran privileged
+  'commands.txt',
   'correlation/crictl-pods.json',
   'correlation/lsns.json',
   'correlation/pstree.txt',
+  'debug-pod.json',
   'finding.json',
   'report.html',
   'sockets/host-netns.txt',
@@ -33,6 +36,8 @@ const LAYOUT = [
   'sockets/shop__frontend-8c7d5.txt',
   'sockets/shop__payments-6b9f2.txt',
   'trace.log',
+  // tcptracer's stderr, from the pod's log: libbcc's lost samples, Python's errors
+  'trace.stderr.txt',
 ];
 
 let sim: SimCluster;

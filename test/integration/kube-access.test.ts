@@ -1,7 +1,11 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { debugPodName, debugPodSpec, TRACE_END_MARKER } from '../../src/adapters/kube/debug-pod';
+import { debugPodName, debugPodSpec } from '../../src/adapters/kube/debug-pod';
 import { KubeAccess } from '../../src/adapters/kube/kube-access';
 import { startSimKubeApiServer, type SimKubeApiServer } from '../../src/sim/kube-api-server';
+
+const END = '--- end of the log lines this test writes ---';
+/** A stdout too large to hold in one piece: 5 MiB of numbered lines. */
+const BIG = Array.from({ length: 5 * 1024 * 16 }, (_, i) => `${String(i).padStart(63, '0')}\n`).join('');
 
 function node(i: number): V1Node {
   return {
@@ -40,7 +44,8 @@ describe('KubeAccess against the simulated API server (real client-node, real so
       runtime: {
         async *run(_pod, _container, signal) {
           yield '3268438       connect      42     curl             4  10.244.1.7       20.50.2.10       40032  443    4026532785\n';
-          yield `${TRACE_END_MARKER}\n`;
+          yield 'Possibly lost 3 samples\n';
+          yield `${END}\n`;
           // The hold after the trace, until the pod is deleted.
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, 60_000);
@@ -50,12 +55,16 @@ describe('KubeAccess against the simulated API server (real client-node, real so
             });
           });
         },
-        exec: (_pod, _container, command) =>
-          Promise.resolve(
-            command[0] === 'false'
-              ? { stdout: '', stderr: 'nope\n', exitCode: 3 }
-              : { stdout: `${command.join(' ')}\n`, stderr: '', exitCode: 0 },
-          ),
+        exec: async (_pod, _container, command, streams) => {
+          if (command.join(' ') === 'cat big' && streams !== undefined) {
+            for (let at = 0; at < BIG.length; at += 100_000)
+              await streams.stdout(Buffer.from(BIG.slice(at, at + 100_000)));
+            return { stdout: '', stderr: '', exitCode: 0 };
+          }
+          return command[0] === 'false'
+            ? { stdout: '', stderr: 'nope\n', exitCode: 3 }
+            : { stdout: `${command.join(' ')}\n`, stderr: '', exitCode: 0 };
+        },
       },
     });
     kube = new KubeAccess({ kubeconfig: server.kubeconfig() });
@@ -90,7 +99,7 @@ describe('KubeAccess against the simulated API server (real client-node, real so
     ]);
   });
 
-  it('runs the debug pod: created, running, log followed to the end marker, exec, deleted', async () => {
+  it('runs the debug pod: created, running, log followed and read, exec (streamed too), deleted', async () => {
     const spec = debugPodSpec({
       investigationId: 'it-1',
       nodeName: targetName,
@@ -111,9 +120,22 @@ describe('KubeAccess against the simulated API server (real client-node, real so
     let log = '';
     await kube.followLog('aks-snat-responder', name, 'debug', (chunk) => {
       log += chunk.toString('utf8');
-      return log.includes(TRACE_END_MARKER);
+      return log.includes(END);
     });
     expect(log).toContain('10.244.1.7       20.50.2.10');
+    // The log as it stands, without following it: how the responder reads tcptracer's stderr.
+    expect(await kube.readLog('aks-snat-responder', name, 'debug', 1 << 20)).toContain(
+      'Possibly lost 3 samples\n',
+    );
+
+    // A stdout too large to hold arrives in chunks, whole and in order.
+    const chunks: Buffer[] = [];
+    const streamed = await kube.execStream('aks-snat-responder', name, 'debug', ['cat', 'big'], (chunk) =>
+      chunks.push(chunk),
+    );
+    expect(streamed).toEqual({ stderr: '', exitCode: 0 });
+    expect(chunks.length).toBeGreaterThan(10);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(BIG);
 
     expect(await kube.exec('aks-snat-responder', name, 'debug', ['cat', '/proc/42/net/tcp'])).toEqual({
       stdout: 'cat /proc/42/net/tcp\n',

@@ -42,11 +42,11 @@ describe('the sweeper, against the simulated cluster', () => {
         traceSeconds,
         runId: '2026-11-22T10:00:00.000Z',
       });
-    await kube.createPod(spec('crashed', 1)); // deadline 1 + 300 + 60 s
-    await kube.createPod(spec('running', 600)); // deadline 960 s
+    await kube.createPod(spec('crashed', 1)); // deadline 180 + 1 + 300 + 60 s = 541 s
+    await kube.createPod(spec('running', 600)); // deadline 1140 s
     expect(debugPods()).toEqual([debugPodName('running'), debugPodName('crashed')].sort());
 
-    const now = new Date(Date.now() + 400_000);
+    const now = new Date(Date.now() + 600_000);
     const lines = await sweepDebugPods(
       [
         { clusterId: sim.arm.clusterId },

@@ -42,7 +42,7 @@ describe('aggregateTrace on the -t4v sample (figures checked by hand with a Pyth
     ]);
   });
 
-  it('keeps the top five destinations by connects, without brackets, classifying ::ffff: peers as IPv4', () => {
+  it('keeps the top five destinations by connects, without brackets, a ::ffff: peer as the IPv4 address it is', () => {
     expect(summary.sources[0]?.topDestinations).toEqual([
       d('40.126.32.134', 5432, 2, true),
       d('40.126.32.134', 8443, 2, true),
@@ -52,8 +52,8 @@ describe('aggregateTrace on the -t4v sample (figures checked by hand with a Pyth
     ]);
     expect(summary.sources[1]?.topDestinations).toEqual([
       d('2603:1030:403:3::2a', 5432, 2, true),
+      d('20.60.1.1', 443, 1, true),
       d('2603:1030:403:3::2a', 80, 1, true),
-      d('::ffff:20.60.1.1', 443, 1, true),
       d('fd00:10::5', 80, 1, false),
       d('fd00:10::5', 443, 1, false),
     ]);

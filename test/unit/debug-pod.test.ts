@@ -1,12 +1,17 @@
 import {
+  DEBUG_PATH,
+  DEBUG_POD_RESOURCES,
   debugPodName,
   debugPodSpec,
   EXEC_WINDOW_SECONDS,
-  tracerCommand,
-  TRACE_END_MARKER,
 } from '../../src/adapters/kube/debug-pod';
-import { InputError } from '../../src/core/errors';
 import { isDns1123Subdomain } from '../../src/core/validate-names';
+import {
+  debugPodCommand,
+  debugPodScript,
+  nodeCommands,
+  TRACER_STARTUP_LIMIT_SECONDS,
+} from '../../src/workflow/node-commands';
 
 describe('the debug pod', () => {
   const spec = debugPodSpec({
@@ -41,32 +46,70 @@ describe('the debug pod', () => {
     });
   });
 
-  it('has a deadline past the trace and the exec window, and the responder labels', () => {
-    expect(spec.spec?.activeDeadlineSeconds).toBe(30 + EXEC_WINDOW_SECONDS + 60);
+  it("reaches the node as AKS's node access does: its / at /host, and a bounded scratch dir for the trace", () => {
+    expect(spec.spec?.volumes).toEqual([
+      { name: 'host', hostPath: { path: '/', type: 'Directory' } },
+      { name: 'trace', emptyDir: { sizeLimit: '2560Mi' } },
+    ]);
+    expect(spec.spec?.containers[0]?.volumeMounts).toEqual([
+      { name: 'host', mountPath: '/host' },
+      { name: 'trace', mountPath: '/trace' },
+    ]);
+    // After chroot /host the node's tools are found on the container's PATH, crictl's tarball dir included.
+    expect(spec.spec?.containers[0]?.env).toEqual([{ name: 'PATH', value: DEBUG_PATH }]);
+    expect(DEBUG_PATH.split(':')).toContain('/opt/bin');
+  });
+
+  it("is sized for bcc's compile in its own cgroup: a core, and memory for clang/LLVM", () => {
+    expect(spec.spec?.containers[0]?.resources).toEqual({
+      requests: { cpu: '100m', memory: '256Mi', 'ephemeral-storage': '64Mi' },
+      limits: { cpu: '1', memory: '768Mi', 'ephemeral-storage': '3Gi' },
+    });
+    expect(DEBUG_POD_RESOURCES.limits.cpu).toBe('1');
+  });
+
+  it('has a deadline past the BPF compile, the trace and the exec window, and the responder labels', () => {
+    expect(spec.spec?.activeDeadlineSeconds).toBe(
+      TRACER_STARTUP_LIMIT_SECONDS + 30 + EXEC_WINDOW_SECONDS + 60,
+    );
     expect(spec.metadata?.labels).toMatchObject({
       'app.kubernetes.io/name': 'aks-snat-responder',
       'app.kubernetes.io/component': 'debug-pod',
     });
   });
 
-  it('traces on the host for the window, marks the end, then holds for the execs', () => {
-    expect(tracerCommand(30)).toEqual([
-      'nsenter',
-      '-t',
-      '1',
-      '-m',
-      '-u',
-      '-i',
-      '-n',
-      '-p',
-      '--',
-      'sh',
-      '-c',
-      `timeout 30s /usr/share/bcc/tools/tcptracer -t4v; echo '${TRACE_END_MARKER}'; exec sleep ${EXEC_WINDOW_SECONDS}`,
+  it('runs only busybox (sh) itself, and tcptracer as the runbook does, under chroot /host', () => {
+    expect(spec.spec?.containers[0]?.command).toEqual(debugPodCommand(30));
+    expect(debugPodCommand(30).slice(0, 2)).toEqual(['sh', '-c']);
+    expect(debugPodScript(30).split('\n')).toEqual([
+      'cd /trace || exit 1',
+      'cat /proc/uptime > started',
+      "(until grep -qxF 'Tracing TCP established connections. Ctrl-C to end.' trace.log; do cat tracer.status > /dev/null 2>&1 && exit 0; sleep 0.1; done; " +
+        'cat /proc/uptime > banner; sleep 30; read pid < tracer.pid; cat /proc/uptime > stopped; ' +
+        'cat tracer.status > /dev/null 2>&1 || kill -INT $pid; sleep 1; cat tracer.status > /dev/null 2>&1 || kill -INT $pid; sleep 1; ' +
+        'cat tracer.status > /dev/null 2>&1 || kill -INT $pid; sleep 1; cat tracer.status > /dev/null 2>&1 || kill -INT $pid; sleep 1; ' +
+        'cat tracer.status > /dev/null 2>&1 || kill -INT $pid; sleep 6; cat tracer.status > /dev/null 2>&1 || kill -KILL $pid) > /dev/null 2>&1 &',
+      "sh -c 'echo $$ > tracer.pid; ulimit -f 4194304; exec timeout -s INT -k 10 270 chroot /host python3 -u /usr/share/bcc/tools/tcptracer -tv' > trace.log",
+      'echo $? > tracer.status',
+      'cat /proc/uptime > ended',
+      `exec sleep ${EXEC_WINDOW_SECONDS}`,
     ]);
   });
 
+  it("reads the node's tools under chroot /host, and /proc straight (the pod is hostPID)", () => {
+    expect(nodeCommands.lsns()).toEqual(['chroot', '/host', 'lsns', '-t', 'net', '-J']);
+    expect(nodeCommands.pstree()).toEqual(['chroot', '/host', 'pstree', '-aspl', '1']);
+    expect(nodeCommands.crictlPods()).toEqual(['chroot', '/host', 'crictl', 'pods', '-o', 'json']);
+    expect(nodeCommands.hostSockets()).toEqual(['chroot', '/host', 'ss', '-tnp']);
+    expect(nodeCommands.procNetTcp(4711)).toEqual(['cat', '/proc/4711/net/tcp', '/proc/4711/net/tcp6']);
+    expect(nodeCommands.traceLog()).toEqual(['cat', '/trace/trace.log']);
+  });
+
   it.each([0, -1, 1.5, 3601, Number.NaN])('refuses a trace of %p seconds', (seconds) => {
-    expect(() => tracerCommand(seconds)).toThrow(InputError);
+    expect(() => debugPodScript(seconds)).toThrow(RangeError);
+  });
+
+  it.each([0, -3, 4_194_305, 1.5])('refuses %p as a PID in a command line', (pid) => {
+    expect(() => nodeCommands.procNetTcp(pid)).toThrow(RangeError);
   });
 });

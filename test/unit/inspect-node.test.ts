@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspectNode } from '../../src/activities/inspect-node';
-import { debugPodName } from '../../src/adapters/kube/debug-pod';
+import { debugPodName, debugPodSpec } from '../../src/adapters/kube/debug-pod';
+import { DebugContainer } from '../../src/sim/debug-container';
+import { SimClock } from '../../src/sim/sim-os';
 import type { NodePod } from '../../src/core/correlate';
 import { NodeModel } from '../../src/sim/node-model';
 import { parseScenario } from '../../src/sim/scenario';
@@ -30,6 +32,20 @@ function setUp(file: string, brokenHostTools: readonly string[] = []) {
   const execs: string[] = [];
   const files = new Map<string, string>();
   const debug = debugPodName('inv-1');
+  // The debug pod as it runs on the node: its execs are the node's processes, in busybox and under /host.
+  const debugContainer = new DebugContainer(
+    model,
+    debugPodSpec({
+      investigationId: 'inv-1',
+      nodeName: NODE,
+      namespace: 'aks-snat-responder',
+      image: 'busybox',
+      traceSeconds: 2,
+      runId: 'r',
+    }),
+    'debug',
+    { clock: new SimClock(1000) },
+  );
   const kube: KubePort = {
     exec: (namespace, name, container, command): Promise<ExecResult> => {
       execs.push(`${name === debug ? 'debug' : `${namespace}/${name}/${container}`}: ${command.join(' ')}`);
@@ -38,12 +54,14 @@ function setUp(file: string, brokenHostTools: readonly string[] = []) {
       if (broken !== undefined) {
         return Promise.resolve({
           stdout: '',
-          stderr: `nsenter: failed to execute ${broken}: No such file or directory`,
+          stderr: `chroot: can't execute '${broken}': No such file or directory`,
           exitCode: 127,
         });
       }
-      return Promise.resolve(model.exec(command));
+      return debugContainer.exec(command);
     },
+    execStream: () => Promise.reject(new Error('not used')),
+    readLog: () => Promise.reject(new Error('not used')),
     findNodeByIp: () => Promise.reject(new Error('not used')),
     findNodeByName: () => Promise.reject(new Error('not used')),
     podsOnNode: () => Promise.reject(new Error('not used')),
@@ -66,6 +84,7 @@ function setUp(file: string, brokenHostTools: readonly string[] = []) {
         files.set(path, content);
         return Promise.resolve();
       },
+      writeChunks: () => Promise.reject(new Error('not used')),
       read: (path) => Promise.resolve(files.get(path) ?? ''),
     }),
     debugNamespace: 'aks-snat-responder',
@@ -132,12 +151,12 @@ describe('inspectNode: correlation and every pod socket table', () => {
       'shop/cart-7c9d4': [60, 60],
     });
     expect(inspection.problems).toEqual([
-      'crictl pods -o json exited 127: nsenter: failed to execute crictl: No such file or directory',
+      "chroot /host crictl pods -o json exited 127: chroot: can't execute 'crictl': No such file or directory",
     ]);
     expect(execs.filter((e) => !e.startsWith('debug:')).sort()).toEqual([
       'shop/cart-7c9d4/cart: cat /proc/net/tcp /proc/net/tcp6',
       'shop/payments-6b9f2/payments: cat /proc/net/tcp /proc/net/tcp6',
-      'shop/payments-6b9f2/payments: netstat -ptn',
+      'shop/payments-6b9f2/payments: netstat -ptnW',
       'shop/payments-6b9f2/payments: ss -tnp',
     ]);
   });

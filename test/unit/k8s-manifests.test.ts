@@ -2,14 +2,18 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { DEFAULT_DEBUG_NAMESPACE } from '../../src/adapters/kube/debug-pod';
+import { DEFAULT_DEBUG_IMAGE, DEFAULT_DEBUG_NAMESPACE } from '../../src/adapters/kube/debug-pod';
 import { validateK8s } from '../helpers/k8s-schema';
 
 const K8S_DIR = join(__dirname, '../../infra/k8s');
 const PLACEHOLDER = '${AKS_SNAT_PRINCIPAL_ID}';
+const IMAGE_PLACEHOLDER = '${AKS_SNAT_DEBUG_IMAGE}';
 const OBJECT_ID = '6f1c2d3e-4b5a-4c7d-8e9f-0a1b2c3d4e5f';
 /** The command docs/deploy.md gives for applying infra/k8s/ (kubectl apply -f - reads its output). */
-const SUBSTITUTE = 'sed "s/\\${AKS_SNAT_PRINCIPAL_ID}/$AKS_SNAT_PRINCIPAL_ID/g" infra/k8s/*.yaml';
+const SUBSTITUTE =
+  'sed -e "s/\\${AKS_SNAT_PRINCIPAL_ID}/$AKS_SNAT_PRINCIPAL_ID/g" -e "s#\\${AKS_SNAT_DEBUG_IMAGE}#$AKS_SNAT_DEBUG_IMAGE#g" infra/k8s/*.yaml';
+/** The one place the debug image is named (docs/deploy.md: `export AKS_SNAT_DEBUG_IMAGE=$(cat infra/debug-image.txt)`). */
+const DEBUG_IMAGE = readFileSync(join(__dirname, '../../infra/debug-image.txt'), 'utf8').trim();
 
 interface Rule {
   apiGroups: string[];
@@ -33,7 +37,7 @@ const manifestFiles = readdirSync(K8S_DIR)
 function substituted(): string {
   const run = spawnSync('sh', ['-c', SUBSTITUTE], {
     cwd: join(__dirname, '../..'),
-    env: { ...process.env, AKS_SNAT_PRINCIPAL_ID: OBJECT_ID },
+    env: { ...process.env, AKS_SNAT_PRINCIPAL_ID: OBJECT_ID, AKS_SNAT_DEBUG_IMAGE: DEBUG_IMAGE },
     encoding: 'utf8',
   });
   if (run.status !== 0) throw new Error(`substitution failed: ${run.stderr}`);
@@ -68,6 +72,7 @@ const CALLS: Record<string, { scope: 'cluster' | 'namespace'; resource: string; 
   listNamespacedPod: { scope: 'namespace', resource: 'pods', verbs: ['list'] },
   deleteNamespacedPod: { scope: 'namespace', resource: 'pods', verbs: ['delete'] },
   'new Log': { scope: 'namespace', resource: 'pods/log', verbs: ['get'] },
+  readNamespacedPodLog: { scope: 'namespace', resource: 'pods/log', verbs: ['get'] },
   // Exec is a WebSocket upgrade (a GET); newer API servers also check create, as for kubectl's POST.
   'new Exec': { scope: 'namespace', resource: 'pods/exec', verbs: ['create', 'get'] },
 };
@@ -99,15 +104,51 @@ function needs(scope: 'cluster' | 'namespace'): string[] {
 }
 
 describe('infra/k8s', () => {
-  it('is a namespace, a ClusterRole and a Role with their bindings, nothing else', () => {
-    expect(manifestFiles).toEqual(['00-namespace.yaml', '10-cluster-reads.yaml', '20-debug-pods.yaml']);
+  it('is a namespace, a ClusterRole and a Role with their bindings, and the image pre-pull, nothing else', () => {
+    expect(manifestFiles).toEqual([
+      '00-namespace.yaml',
+      '10-cluster-reads.yaml',
+      '20-debug-pods.yaml',
+      '30-debug-image-prepull.yaml',
+    ]);
     expect(objects.map((o) => o.kind).sort()).toEqual([
       'ClusterRole',
       'ClusterRoleBinding',
+      'DaemonSet',
       'Namespace',
       'Role',
       'RoleBinding',
     ]);
+  });
+
+  it('keeps the debug image on every Linux node: the image the app runs, unprivileged, tiny, every taint tolerated', () => {
+    const daemonSet = only('DaemonSet') as unknown as {
+      metadata: { namespace: string };
+      spec: { template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } } };
+    };
+    const pod = daemonSet.spec.template.spec;
+    const [container] = pod.containers;
+    expect(DEBUG_IMAGE).toBe(DEFAULT_DEBUG_IMAGE);
+    expect(container).toMatchObject({
+      image: DEBUG_IMAGE,
+      imagePullPolicy: 'IfNotPresent',
+      command: ['sh', '-c', 'while :; do sleep 3600; done'],
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      },
+      resources: { requests: { cpu: '1m', memory: '4Mi' }, limits: { cpu: '10m', memory: '16Mi' } },
+    });
+    expect(pod).toMatchObject({
+      nodeSelector: { 'kubernetes.io/os': 'linux' },
+      tolerations: [{ operator: 'Exists' }],
+      automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true, runAsUser: 65534 },
+    });
+    expect(pod.hostPID).toBeUndefined();
+    expect(pod.hostNetwork).toBeUndefined();
+    expect(daemonSet.metadata.namespace).toBe(DEFAULT_DEBUG_NAMESPACE);
   });
 
   it('validates against the Kubernetes schema', () => {
@@ -193,8 +234,14 @@ describe('infra/k8s', () => {
 
   it('has the object ID placeholder in the subjects only, and the documented command replaces it', () => {
     const raw = manifestFiles.map((f) => readFileSync(join(K8S_DIR, f), 'utf8')).join('\n');
-    const placeholders = raw.split('\n').filter((line) => line.includes('${'));
-    expect(placeholders.map((line) => line.trim())).toEqual([`name: ${PLACEHOLDER}`, `name: ${PLACEHOLDER}`]);
+    const placeholders = raw
+      .split('\n')
+      .filter((line) => line.includes('${') && !line.trim().startsWith('#'));
+    expect(placeholders.map((line) => line.trim())).toEqual([
+      `name: ${PLACEHOLDER}`,
+      `name: ${PLACEHOLDER}`,
+      `image: ${IMAGE_PLACEHOLDER}`,
+    ]);
     expect(substituted()).not.toContain('${');
     // Each file starts a YAML document, so the files can be concatenated into one stream for kubectl.
     for (const f of manifestFiles) expect(readFileSync(join(K8S_DIR, f), 'utf8')).toMatch(/^---\n/);

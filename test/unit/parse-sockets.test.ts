@@ -120,7 +120,7 @@ describe('parseSocketTable: netstat -ptn', () => {
       '10.244.1.7 51010 > 52.239.148.100 443 SYN_SENT 48211 node',
       '10.244.1.7 36802 > 168.63.129.16 80 CLOSE_WAIT 48390 nginx: worker',
       '127.0.0.1 15000 > 127.0.0.1 37410 ESTABLISHED 48102 envoy',
-      '::ffff:10.244.1.7 8080 > ::ffff:10.244.1.1 51234 ESTABLISHED 48211 node',
+      '10.244.1.7 8080 > 10.244.1.1 51234 ESTABLISHED 48211 node',
       'fd00:10:244:1::7 41822 > 2603:1030:403:3::2a 443 ESTABLISHED 48211 node',
       '::1 5432 > ::1 39876 FIN_WAIT2 - -',
       'fd00:10:244:1::7 41830 > 2603:1030::1 443 LAST_ACK 48211 node',
@@ -133,7 +133,7 @@ describe('parseSocketTable: netstat -ptn', () => {
     expect(table.sockets.map(brief)).toEqual([
       '10.244.2.15 39112 > 20.60.1.1 443 ESTABLISHED 1 node',
       '10.244.2.15 39120 > 20.60.1.1 443 TIME_WAIT - -',
-      '::ffff:10.244.2.15 8080 > ::ffff:10.244.2.1 60412 ESTABLISHED 1 node',
+      '10.244.2.15 8080 > 10.244.2.1 60412 ESTABLISHED 1 node',
       '::1 9229 > ::1 40188 ESTABLISHED 23 node',
     ]);
   });
@@ -235,7 +235,7 @@ describe('parseSocketTable: ss -tnp', () => {
       '10.244.1.7 36802 > 168.63.129.16 80 CLOSE_WAIT 48390 nginx',
       '10.244.1.7 52144 > 10.0.0.10 6379 ESTABLISHED 48533 celery',
       '10.244.1.7 40404 > 168.63.129.16 32526 ESTABLISHED 48810 health probe',
-      '::ffff:10.244.1.7 8080 > ::ffff:10.244.1.1 51234 ESTABLISHED 48211 node',
+      '10.244.1.7 8080 > 10.244.1.1 51234 ESTABLISHED 48211 node',
       'fd00:10:244:1::7 41822 > 2603:1030:403:3::2a 443 ESTABLISHED 48211 node',
       '::1 5432 > ::1 39876 FIN_WAIT2 - -',
       'fd00:10:244:1::7 41830 > 2603:1030::1 443 LAST_ACK 48211 node',
@@ -278,7 +278,7 @@ describe('parseSocketTable: ss -tnp', () => {
   });
 
   it.each([
-    ['[::ffff:10.0.0.1]:443', '::ffff:10.0.0.1', 443],
+    ['[::ffff:10.0.0.1]:443', '10.0.0.1', 443], // an AF_INET6 socket's IPv4 peer is that IPv4 address
     ['[2603:1030::1]:443', '2603:1030::1', 443],
     ['[fe80::1]%eth0:22', 'fe80::1', 22],
     ['10.0.0.4%eth0:22', '10.0.0.4', 22],
@@ -347,7 +347,7 @@ describe('parseSocketTable: ss -tnp state established (no State column)', () => 
   it('reads bracketed IPv6 and v4-mapped peers', () => {
     expect(briefs(fixture('ss-tnp-state-established-dual-stack.txt'))).toEqual([
       '10.244.1.7 48522 > 20.60.1.1 443 ESTABLISHED 48211 node',
-      '::ffff:10.244.1.7 8080 > ::ffff:10.244.1.1 51234 ESTABLISHED 48211 node',
+      '10.244.1.7 8080 > 10.244.1.1 51234 ESTABLISHED 48211 node',
       'fd00:10:244:1::7 41822 > 2603:1030:403:3::2a 443 ESTABLISHED 48211 node',
       '::1 5432 > ::1 39876 ESTABLISHED 48601 postgres',
     ]);
@@ -393,7 +393,7 @@ describe('parseSocketTable: /proc/net/tcp and /proc/net/tcp6', () => {
       '10.244.1.7 36802 > 168.63.129.16 80 CLOSE_WAIT - - #2290388',
       '10.244.1.7 8080 > 10.244.1.1 60130 SYN_RECV - - #0',
       ':: 9090 > :: 0 LISTEN - - #2289530',
-      '::ffff:10.244.1.7 8080 > ::ffff:10.244.1.1 51234 ESTABLISHED - - #2290611',
+      '10.244.1.7 8080 > 10.244.1.1 51234 ESTABLISHED - - #2290611',
       'fd00:10:244:1::7 41822 > 2603:1030:403:3::2a 443 ESTABLISHED - - #2290640',
       '::1 5432 > ::1 39876 FIN_WAIT2 - - #2290652',
       'fd00:10:244:1::7 41830 > 2603:1030::1 443 LAST_ACK - - #2290670',
@@ -407,7 +407,7 @@ describe('parseSocketTable: /proc/net/tcp and /proc/net/tcp6', () => {
     ['00000000', '0.0.0.0'],
     ['00000000000000000000000001000000', '::1'],
     ['00000000000000000000000000000000', '::'],
-    ['0000000000000000FFFF00000100000A', '::ffff:10.0.0.1'],
+    ['0000000000000000FFFF00000100000A', '10.0.0.1'], // v4-mapped: the IPv4 address
     ['3010032603000304000000002A000000', '2603:1030:403:3::2a'],
     ['000080FE000000000000000001000000', 'fe80::1'],
     ['100000FD010044020000000007000000', 'fd00:10:244:1::7'],

@@ -15,11 +15,13 @@ interface TrafficDoc {
   established?: unknown;
   container?: string;
   conectsPerSecond?: number;
+  socket?: string;
 }
 interface PodDoc {
   namespace: string;
   name: string;
   ip?: string;
+  ips?: string[];
   hostNetwork?: boolean;
   containers?: { name: string; tools?: string[] }[];
   traffic?: TrafficDoc[];
@@ -28,6 +30,7 @@ interface NodeDoc {
   name: string;
   ip: string;
   os?: string;
+  image?: string;
   fillerPods?: number;
   pods?: PodDoc[];
 }
@@ -106,10 +109,12 @@ describe('parseScenario: defaults and normal form', () => {
     const node = scenario.nodes[0];
     expect(node?.fillerPods).toBe(0);
     expect(node?.os).toBe('linux');
+    expect(node?.image).toBe('ubuntu2204');
     expect(node?.pods[0]).toEqual({
       namespace: 'shop',
       name: 'checkout-5d8f7',
       ip: '10.244.1.7',
+      ips: ['10.244.1.7'],
       hostNetwork: false,
       containers: [
         {
@@ -119,7 +124,9 @@ describe('parseScenario: defaults and normal form', () => {
           command: ['/usr/local/bin/app'],
         },
       ],
-      traffic: [{ to: '20.50.2.10:443', connectsPerSecond: 40, established: 300, container: 'app' }],
+      traffic: [
+        { to: '20.50.2.10:443', connectsPerSecond: 40, established: 300, container: 'app', socket: 'ipv4' },
+      ],
     });
   });
 
@@ -341,9 +348,37 @@ describe('parseScenario: one line naming the field and what is wrong', () => {
       `scenario: ${at}.traffic: expected a list, got an object`,
     ],
     [
-      'a Windows node',
+      'a Windows node on a Linux image',
       (d) => (node0(d).os = 'windows'),
-      "scenario: nodes[0].os: expected 'linux', got 'windows'",
+      'scenario: nodes[0].os: windows, but the image ubuntu2204 is linux',
+    ],
+    [
+      'an unknown node image',
+      (d) => (node0(d).image = 'ubuntu1804'),
+      "scenario: nodes[0].image: expected 'ubuntu2204', 'ubuntu2404', 'azurelinux3', 'windows2022' or 'nobcc', got 'ubuntu1804'",
+    ],
+    [
+      'ip and ips that disagree',
+      (d) => (pod0(d).ips = ['10.244.1.8']),
+      `scenario: ${at}.ips: give ip or ips, not both`,
+    ],
+    [
+      'dual-stack ips in the wrong order',
+      (d) => {
+        delete pod0(d).ip;
+        pod0(d).ips = ['fd00:10:244:1::7', '10.244.1.7'];
+      },
+      `scenario: ${at}.ips[0]: expected IPv4 first, as status.podIPs lists them; ${at}.ips[1]: expected IPv6 second, as status.podIPs lists them`,
+    ],
+    [
+      'an IPv4 socket to an IPv6 destination',
+      (d) => {
+        delete pod0(d).ip;
+        pod0(d).ips = ['10.244.1.7', 'fd00:10:244:1::7'];
+        traffic0(d).to = '[2603:1030:403:3::2a]:443';
+        traffic0(d).socket = 'ipv4';
+      },
+      `scenario: ${at}.traffic[0].socket: an IPv4 socket cannot reach an IPv6 destination`,
     ],
   ];
 

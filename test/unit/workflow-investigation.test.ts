@@ -44,9 +44,16 @@ type Responses = Partial<Record<ActivityName, (input: unknown) => unknown>>;
 const HAPPY: Required<Responses> = {
   resolveCluster: () => CLUSTER,
   findNode: () => ({ name: 'aks-nodepool1-12345678-vmss000000', ip: '10.224.0.4', nodeCount: 3 }),
-  startTrace: () => ({ pods: PODS, problem: null }),
+  startTrace: () => ({
+    pods: PODS,
+    problem: null,
+    traceProblem: null,
+    bannerAt: 1000.5,
+    startupSeconds: 3.2,
+    commands: [{ step: 'startTrace', where: 'debug pod', argv: ['sh', '-c', 'probe'], exitCode: 0 }],
+  }),
   snatUsage: () => ({ usage: { usedPorts: 1000, allocatedPorts: 1024, failedConnections: 17 } }),
-  collectTrace: () => ({ trace: TRACE, problem: null }),
+  collectTrace: () => ({ trace: TRACE, windowSeconds: 30.02, problem: null, commands: [] }),
   inspectNode: () => ({
     evidence: {
       netnsPods: [{ netns: 4026532785, pod: { namespace: 'shop', name: 'checkout-5d8f7' } }],
@@ -69,6 +76,7 @@ const HAPPY: Required<Responses> = {
       { pod: { namespace: 'shop', name: 'cart-7c9d4' }, reading: { kind: 'failed', reason: 'cat exited 1' } },
     ],
     problems: [],
+    commands: [],
   }),
   deleteDebugPod: () => ({ deleted: 'aks-snat-responder/aks-snat-debug-0123456789ab' }),
   archiveFinding: () => ({ location: 'https://archive.example/snat-findings/aks-demo/x/', warnings: [] }),
@@ -245,7 +253,14 @@ describe('the investigation workflow', () => {
 
   it('without a debug pod: no trace and no wait, but the sockets by kubectl exec, the SNAT metrics, and the pod deleted', () => {
     const { finding, names, calls } = drive({
-      startTrace: () => ({ pods: PODS, problem: 'debug pod aks-snat-responder/x not running after 120 s' }),
+      startTrace: () => ({
+        pods: PODS,
+        problem: 'debug pod aks-snat-responder/x not running after 120 s',
+        traceProblem: null,
+        bannerAt: null,
+        startupSeconds: null,
+        commands: [],
+      }),
     });
     expect(names).toEqual([
       'resolveCluster',
@@ -262,6 +277,65 @@ describe('the investigation workflow', () => {
     expect(finding.trace).toBeNull();
     expect(finding.snat?.usedPorts).toBe(1000);
     expect(finding.warnings[0]).toBe('no trace: debug pod aks-snat-responder/x not running after 120 s');
+  });
+
+  it("a trace that did not run is never a quiet node: partial, the tool's words, the host side still read", () => {
+    const failure =
+      "no trace: bcc's tools are not installed on this node (no /usr/share/bcc/tools/tcptracer): \"python3: can't open file '/usr/share/bcc/tools/tcptracer': [Errno 2] No such file or directory\"";
+    const { finding, names, calls } = drive({
+      startTrace: () => ({
+        pods: PODS,
+        problem: null,
+        traceProblem: failure,
+        bannerAt: null,
+        startupSeconds: null,
+        commands: [],
+      }),
+    });
+    expect(names).toEqual([
+      'resolveCluster',
+      'findNode',
+      'startTrace',
+      'snatUsage',
+      'inspectNode',
+      'deleteDebugPod',
+      'archiveFinding',
+      'postCard',
+    ]);
+    expect(calls.find((c) => c.activity === 'inspectNode')?.input).toMatchObject({ hostSide: true });
+    expect(finding.status).toBe('partial');
+    expect(finding.trace).toBeNull();
+    expect(finding.warnings[0]).toBe(failure);
+    // The sockets were read all the same: the culprit by its public ESTABLISHED.
+    expect(finding.culprit).toEqual({ namespace: 'shop', name: 'checkout-5d8f7' });
+  });
+
+  it('gives the seconds traced and the start-up the pod measured, and every node-side command to the archive', () => {
+    const { finding, calls } = drive({});
+    expect(finding.trace).toMatchObject({ windowSeconds: 30.02, startupSeconds: 3.2 });
+    expect(calls.find((c) => c.activity === 'archiveFinding')?.input).toMatchObject({
+      commands: [{ step: 'startTrace', where: 'debug pod', argv: ['sh', '-c', 'probe'], exitCode: 0 }],
+    });
+  });
+
+  it("a Windows node gets no debug pod: the runbook's Windows steps instead, and the SNAT figures", () => {
+    const { finding, names } = drive({
+      findNode: () => ({
+        name: 'akswin000000',
+        ip: '10.224.0.9',
+        nodeCount: 3,
+        os: 'windows',
+        osImage: 'Windows Server 2022 Datacenter',
+      }),
+    });
+    expect(names).toEqual(['resolveCluster', 'findNode', 'snatUsage', 'archiveFinding', 'postCard']);
+    expect(finding.status).toBe('partial');
+    expect(finding.trace).toBeNull();
+    expect(finding.snat?.usedPorts).toBe(1000);
+    expect(finding.warnings).toEqual([
+      "node akswin000000 runs Windows (Windows Server 2022 Datacenter): bcc's tcptracer is Linux-only, so no debug pod was started and nothing was traced",
+      'by hand, as the runbook does for Windows pods: list the node\'s pods with `kubectl get pods -A -o wide --field-selector spec.nodeName=akswin000000`, then in each `kubectl exec -it -n <namespace> <pod> -- cmd.exe` and `netstat -aon | find /i "established"`; the pod with the most ESTABLISHED connections to public IPs is the likely culprit',
+    ]);
   });
 
   it('says so when the debug pod could not be deleted', () => {

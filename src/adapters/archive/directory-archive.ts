@@ -1,4 +1,7 @@
+import { createWriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { dirname, isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import type { ArchivePort } from '../../workflow/ports';
 
@@ -18,6 +21,12 @@ export class DirectoryArchive implements ArchivePort {
     const target = this.target(path);
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, content);
+  }
+
+  async writeChunks(path: string, chunks: AsyncIterable<Buffer>): Promise<void> {
+    const target = this.target(path);
+    await mkdir(dirname(target), { recursive: true });
+    await pipeline(Readable.from(chunks), createWriteStream(target));
   }
 
   read(path: string): Promise<string> {

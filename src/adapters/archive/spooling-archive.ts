@@ -1,4 +1,5 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { ArchivePort } from '../../workflow/ports';
@@ -41,6 +42,21 @@ export class SpoolingArchive implements ArchivePort {
     }
   }
 
+  /**
+   * A large file goes to the spool first (local disk keeps up with any exec stream), then from there
+   * into the archive; the spool's copy goes once the archive has it all, and stays if it refused.
+   */
+  async writeChunks(path: string, chunks: AsyncIterable<Buffer>): Promise<void> {
+    await this.spool.writeChunks(path, chunks);
+    const kept = join(this.spool.location, path);
+    try {
+      await this.archive.writeChunks(path, createReadStream(kept));
+    } catch {
+      return;
+    }
+    await rm(kept);
+  }
+
   read(path: string): Promise<string> {
     return this.archive.read(path);
   }
@@ -74,7 +90,8 @@ export class SpoolingArchive implements ArchivePort {
   async flush(): Promise<number> {
     const kept = await this.kept();
     for (const path of kept) {
-      await this.archive.write(path, await readFile(join(this.spool.location, path), 'utf8'));
+      // Streamed: a kept trace can be larger than a string can hold.
+      await this.archive.writeChunks(path, createReadStream(join(this.spool.location, path)));
       await rm(join(this.spool.location, path));
     }
     await rm(this.spool.location, { recursive: true, force: true });

@@ -333,11 +333,21 @@ export class KubeAccess {
     };
     return withKubeRetry(this.retry, async (timeoutMs) => {
       try {
-        const { stderr, exitCode } = await this.execOnce(what, namespace, name, container, command, timeoutMs, sink);
+        const { stderr, exitCode } = await this.execOnce(
+          what,
+          namespace,
+          name,
+          container,
+          command,
+          timeoutMs,
+          sink,
+        );
         return { stderr, exitCode };
       } catch (error) {
         if (!delivered) throw error;
-        throw new Error(`${what}: the stream broke after it had begun: ${messageOf(error)}`, { cause: error });
+        throw new Error(`${what}: the stream broke after it had begun: ${messageOf(error)}`, {
+          cause: error,
+        });
       }
     });
   }

@@ -1,0 +1,46 @@
+/**
+ * Chunks handed over by a callback (an exec's stdout) as an async iterable for a consumer that writes at
+ * its own pace (the archive). What the consumer has not taken yet waits here.
+ */
+export class ChunkQueue implements AsyncIterable<Buffer> {
+  private readonly queued: Buffer[] = [];
+  private ended = false;
+  private failure: Error | null = null;
+  private wake: (() => void) | null = null;
+
+  push(chunk: Buffer): void {
+    this.queued.push(chunk);
+    this.notify();
+  }
+
+  /** No more chunks: the consumer ends once it has taken what is queued. */
+  end(): void {
+    this.ended = true;
+    this.notify();
+  }
+
+  /** The producer failed: the consumer fails too, rather than write a file cut short as if whole. */
+  fail(error: Error): void {
+    this.failure = error;
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    for (;;) {
+      if (this.failure !== null) throw this.failure;
+      const chunk = this.queued.shift();
+      if (chunk !== undefined) {
+        yield chunk;
+        continue;
+      }
+      if (this.ended) return;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+}
