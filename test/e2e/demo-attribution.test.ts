@@ -1,56 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AzureAccess } from '../../src/adapters/azure/azure-access';
-import { KubeAccess } from '../../src/adapters/kube/kube-access';
-import type { Finding } from '../../src/core/finding';
 import { parseScenario, type Scenario } from '../../src/sim/scenario';
-import { SIM_DEBUG_NAMESPACE, startSimCluster } from '../../src/sim/sim-cluster';
-import { investigate } from '../../src/workflow/local-driver';
-import { MemoryArchives } from '../helpers/memory-archive';
-import { simCredential } from '../../src/sim/sim-credential';
+import { figures, investigateSim } from '../helpers/sim-investigation';
 
 const SCENARIOS = join(__dirname, '..', 'fixtures', 'scenarios');
 
-/** The responder against a simulated cluster, end to end: real SDK and client-node over real sockets. */
-async function run(scenario: Scenario, nodeIp?: string): Promise<{ finding: Finding; archive: string[] }> {
-  const sim = await startSimCluster(scenario, { startDelayMs: 20 });
-  try {
-    const credential = simCredential(sim.token);
-    const archives = new MemoryArchives();
-    let folder = '';
-    const finding = await investigate(
-      {
-        investigationId: 'e2e',
-        cluster: { clusterId: sim.arm.clusterId },
-        node: { ip: nodeIp ?? sim.alertNodeIp },
-        traceSeconds: 2,
-        requestedAt: new Date().toISOString(),
-      },
-      {
-        azure: new AzureAccess({ credential, endpoint: sim.arm.endpoint, tlsOptions: { ca: sim.arm.ca } }),
-        kube: (kubeconfig) => new KubeAccess({ kubeconfig }),
-        archive: (name) => {
-          folder = name;
-          return archives.folder(name);
-        },
-        debugNamespace: SIM_DEBUG_NAMESPACE,
-        debugImage: 'busybox',
-      },
-    );
-    expect(sim.kube.pods().filter((p) => p.metadata?.namespace === SIM_DEBUG_NAMESPACE)).toEqual([]);
-    return { finding, archive: archives.paths(folder) };
-  } finally {
-    await sim.close();
-  }
-}
+const run = (scenario: Scenario, nodeIp?: string) =>
+  investigateSim(scenario, nodeIp === undefined ? {} : { nodeIp });
 
 function scenario(file: string): Scenario {
   return parseScenario(readFileSync(join(SCENARIOS, file), 'utf8'));
-}
-
-function figures(finding: Finding, name: string) {
-  const pod = finding.pods.find((p) => `${p.namespace}/${p.name}` === name);
-  return pod && [pod.established, pod.publicEstablished, pod.tracedConnects, pod.tracedPublicConnects];
 }
 
 describe('the responder against the simulated cluster: every attribution case', () => {
@@ -73,6 +32,14 @@ describe('the responder against the simulated cluster: every attribution case', 
       'shop/frontend-8c7d5',
       [210, 180, 70, 60],
       ['shop/checkout-5d8f7', [150, 150, 24, 24]],
+    ],
+    // A dual-stack pod on Azure Linux: a Java AF_INET6 socket's IPv4 traffic ([::ffff:20.60.1.1]), IPv6
+    // traffic and a private IPv4 database, one pod whatever the family.
+    [
+      'dual-stack-culprit.json',
+      'payments/ledger-7f9c2',
+      [200, 190, 54, 50],
+      ['shop/checkout-5d8f7', [60, 60, 20, 20]],
     ],
     // tcptracer -tv traces IPv6 connects too: under -4 the culprit's were 0 and 0.
     ['ipv6-culprit.json', 'data/ingest-6f5b4', [210, 200, 68, 60], ['shop/checkout-5d8f7', [50, 50, 40, 40]]],

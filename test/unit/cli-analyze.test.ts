@@ -164,5 +164,21 @@ describe('aks-snat analyze', () => {
       close: 0,
       unknown: 0,
     });
+    expect((JSON.parse(stdout) as Finding).status).toBe('complete');
+  });
+
+  it("says a trace with neither banner nor events did not run (what timeout's SIGTERM leaves of a buffered tracer)", async () => {
+    const { code, stdout } = await run(
+      'analyze',
+      '--trace',
+      fixture('../../fixtures/analyze/empty-trace.txt'),
+      '--json',
+    );
+    expect(code).toBe(0);
+    const finding = JSON.parse(stdout) as Finding;
+    expect(finding.status).toBe('partial');
+    expect(finding.warnings).toEqual([
+      "the trace holds neither tcptracer's banner nor any event: tcptracer did not run (or its output was lost), which says nothing about the node's connections",
+    ]);
   });
 });
