@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchAlerts } from './alert-load';
 import { generateTrace } from './generate-trace';
+import { benchTraceWindow } from './trace-window';
 
 const ROOT = join(__dirname, '..', '..');
 const OUT = join(ROOT, 'bench', 'out');
@@ -105,11 +106,17 @@ function benchScale(runs: number): string {
   return `1000 nodes, 250 pods on the node: demo overhead beyond the ${traceSeconds} s trace ${median(overheads).toFixed(2)} s (median of ${runs})`;
 }
 
-/** `npm run bench` runs them all; `npm run bench -- analyze`, `-- scale` or `-- alerts` only one. */
+/** `npm run bench` runs them all; `npm run bench -- analyze`, `-- scale`, `-- alerts` or `-- trace` only one. */
 async function main(): Promise<void> {
   const only = process.argv[2];
-  if (only !== undefined && only !== 'analyze' && only !== 'scale' && only !== 'alerts') {
-    throw new Error(`unknown bench '${only}': analyze, scale or alerts`);
+  if (only !== undefined && !['analyze', 'scale', 'alerts', 'trace'].includes(only)) {
+    throw new Error(`unknown bench '${only}': analyze, scale, alerts or trace`);
+  }
+  if (only === 'trace') {
+    mkdirSync(OUT, { recursive: true });
+    const rows = await benchTraceWindow(OUT);
+    process.stdout.write(`\nnode ${process.version}\n${rows.join('\n')}\n`);
+    return;
   }
   if (only === 'alerts') {
     const rows = await benchAlerts(3);
@@ -144,6 +151,10 @@ async function main(): Promise<void> {
   }
   if (only === undefined) {
     for (const row of await benchAlerts(3)) {
+      rows.push(row);
+      process.stderr.write(`${row}\n`);
+    }
+    for (const row of await benchTraceWindow(OUT)) {
       rows.push(row);
       process.stderr.write(`${row}\n`);
     }

@@ -4,13 +4,22 @@
  */
 export class ChunkQueue implements AsyncIterable<Buffer> {
   private readonly queued: Buffer[] = [];
+  private bytes = 0;
   private ended = false;
   private failure: Error | null = null;
   private wake: (() => void) | null = null;
+  private room: (() => void) | null = null;
 
-  push(chunk: Buffer): void {
+  /** `highWaterMark`: past this many bytes waiting, push asks the producer to wait. */
+  constructor(private readonly highWaterMark = 16 * 1024 * 1024) {}
+
+  /** Queues a chunk; past the high-water mark, a promise that settles once the consumer has made room. */
+  push(chunk: Buffer): Promise<void> | undefined {
     this.queued.push(chunk);
+    this.bytes += chunk.length;
     this.notify();
+    if (this.bytes <= this.highWaterMark) return undefined;
+    return new Promise<void>((resolve) => (this.room = resolve));
   }
 
   /** No more chunks: the consumer ends once it has taken what is queued. */
@@ -36,6 +45,12 @@ export class ChunkQueue implements AsyncIterable<Buffer> {
       if (this.failure !== null) throw this.failure;
       const chunk = this.queued.shift();
       if (chunk !== undefined) {
+        this.bytes -= chunk.length;
+        if (this.bytes <= this.highWaterMark / 2) {
+          const room = this.room;
+          this.room = null;
+          room?.();
+        }
         yield chunk;
         continue;
       }

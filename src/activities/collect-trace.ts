@@ -87,8 +87,9 @@ export const collectTrace = defineActivity({
       [log, stderr] = await Promise.all([
         shell.stream(nodeCommands.traceLog(), (chunk) => {
           aggregator.writeBytes(chunk);
-          raw.push(chunk);
           bytes += chunk.length;
+          // The archive sets the pace: past 16 MiB waiting for it, reading stops until it catches up.
+          return raw.push(chunk);
         }),
         shell.log(),
       ]);

@@ -23,7 +23,10 @@ export class NodeShell {
   }
 
   /** Like run, with stdout handed over in chunks as it arrives rather than kept. */
-  stream(argv: readonly string[], onStdout: (chunk: Buffer) => void): Promise<Omit<ExecResult, 'stdout'>> {
+  stream(
+    argv: readonly string[],
+    onStdout: (chunk: Buffer) => void | Promise<void>,
+  ): Promise<Omit<ExecResult, 'stdout'>> {
     return this.recorded(argv, () =>
       this.kube.execStream(this.namespace, this.pod, this.container, argv, onStdout),
     );

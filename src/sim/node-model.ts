@@ -31,6 +31,12 @@ import { MAX_TRACE_SECONDS, type Scenario } from './scenario';
 export type { SimContainer, SimPod } from './node-identities';
 export type { TraceLine } from './node-trace';
 
+export interface TracerRecord {
+  readonly events: { connect: number; accept: number; close: number };
+  lost: number;
+  bytes: number;
+}
+
 export interface ExecResult {
   readonly stdout: string;
   readonly stderr: string;
@@ -57,6 +63,8 @@ export class NodeModel {
   readonly node: { readonly name: string; readonly ip: string };
   /** The node's OS image: the files the debug pod finds under /host. */
   readonly image: NodeImage;
+  /** What each tracer that ran on the node printed: the events made, to hold a reader's counts against. */
+  readonly tracers: TracerRecord[] = [];
   readonly seed: number;
   private readonly identities: NodeIdentities;
   /** Processes by PID, threads by TID (to their process). */

@@ -31,6 +31,8 @@ export interface SimCluster {
   readonly token: string;
   /** The node the demo's alert names by default: the scenario's first. */
   readonly alertNodeIp: string;
+  /** The model behind a scenario node (what its tracers printed, for a benchmark to count against). */
+  readonly nodeModel: (name: string) => NodeModel | undefined;
   close(): Promise<void>;
 }
 
@@ -309,6 +311,7 @@ export async function startSimCluster(
     teams,
     token,
     alertNodeIp: nodes[0]?.ip ?? '',
+    nodeModel: (name) => models.get(name),
     async close() {
       await Promise.all([kube.close(), arm.close(), teams.close()]);
     },

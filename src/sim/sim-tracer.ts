@@ -203,6 +203,8 @@ export async function runTracer(
     }
   };
   const generator = options.model.traceGenerator();
+  const record = { events: { connect: 0, accept: 0, close: 0 }, lost: 0, bytes: 0 };
+  options.model.tracers.push(record);
   // Attached: events count from here, and the banner follows at once.
   const attachedAt = os.clock.uptime();
   await out(`${TRACER_BANNER}\n`);
@@ -215,6 +217,7 @@ export async function runTracer(
     rate = events.length;
     const kept = Math.min(events.length, TRACER_EVENTS_PER_SECOND);
     if (kept < events.length) {
+      record.lost += events.length - kept;
       await write(context.stdio.stderr, proc, `Possibly lost ${events.length - kept} samples\n`);
     }
     let text = '';
@@ -222,7 +225,9 @@ export async function runTracer(
       const event = events[i] as (typeof events)[number];
       first ??= event.ns;
       text += `${formatTraceEvent(event, first, flags)}\n`;
+      record.events[event.type]++;
       if (text.length > 1 << 16 || i === kept - 1) {
+        record.bytes += Buffer.byteLength(text);
         if (!tooLarge) await out(text);
         else await write(context.stdio.stderr, proc, callbackTraceback('OSError: [Errno 27] File too large'));
         text = '';

@@ -79,13 +79,16 @@ export interface KubePort {
     onChunk: (chunk: Buffer) => boolean,
   ): Promise<void>;
   exec(namespace: string, name: string, container: string, command: readonly string[]): Promise<ExecResult>;
-  /** An exec whose stdout is handed over chunk by chunk, never held whole (the trace). */
+  /**
+   * An exec whose stdout is handed over chunk by chunk, never held whole (the trace). When `onStdout`
+   * returns a promise, reading stops until it settles: the consumer sets the pace.
+   */
   execStream(
     namespace: string,
     name: string,
     container: string,
     command: readonly string[],
-    onStdout: (chunk: Buffer) => void,
+    onStdout: (chunk: Buffer) => void | Promise<void>,
   ): Promise<Omit<ExecResult, 'stdout'>>;
 }
 

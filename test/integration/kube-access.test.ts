@@ -129,10 +129,12 @@ describe('KubeAccess against the simulated API server (real client-node, real so
     );
 
     // A stdout too large to hold arrives in chunks, whole and in order.
+    // A consumer that takes its time (every tenth chunk) sets the pace: nothing is lost or reordered.
     const chunks: Buffer[] = [];
-    const streamed = await kube.execStream('aks-snat-responder', name, 'debug', ['cat', 'big'], (chunk) =>
-      chunks.push(chunk),
-    );
+    const streamed = await kube.execStream('aks-snat-responder', name, 'debug', ['cat', 'big'], (chunk) => {
+      chunks.push(chunk);
+      return chunks.length % 10 === 0 ? new Promise((resolve) => setTimeout(resolve, 5)) : undefined;
+    });
     expect(streamed).toEqual({ stderr: '', exitCode: 0 });
     expect(chunks.length).toBeGreaterThan(10);
     expect(Buffer.concat(chunks).toString('utf8')).toBe(BIG);

@@ -323,13 +323,13 @@ export class KubeAccess {
     name: string,
     container: string,
     command: readonly string[],
-    onStdout: (chunk: Buffer) => void,
+    onStdout: (chunk: Buffer) => void | Promise<void>,
   ): Promise<Omit<ExecResult, 'stdout'>> {
     const what = `exec in ${namespace}/${name}`;
     let delivered = false;
     const sink = (chunk: Buffer) => {
       delivered = true;
-      onStdout(chunk);
+      return onStdout(chunk);
     };
     return withKubeRetry(this.retry, async (timeoutMs) => {
       try {
@@ -359,16 +359,30 @@ export class KubeAccess {
     container: string,
     command: readonly string[],
     timeoutMs: number,
-    onStdout?: (chunk: Buffer) => void,
+    onStdout?: (chunk: Buffer) => void | Promise<void>,
   ): Promise<ExecResult> {
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
-    const collect = (into: Buffer[], each?: (chunk: Buffer) => void) =>
+    let socket: { pause(): void; resume(): void } | null = null;
+    const collect = (into: Buffer[], each?: (chunk: Buffer) => void | Promise<void>) =>
       new Writable({
         write(chunk: Buffer, _encoding, callback) {
-          if (each === undefined) into.push(chunk);
-          else each(chunk);
-          callback();
+          if (each === undefined) {
+            into.push(chunk);
+            return callback();
+          }
+          const taken = each(chunk);
+          if (taken === undefined) return callback();
+          // The consumer is full: stop reading the WebSocket until it has room (client-node writes to
+          // this stream without heeding backpressure, so the pause has to be at the socket).
+          socket?.pause();
+          taken.then(
+            () => {
+              socket?.resume();
+              callback();
+            },
+            (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+          );
         },
       });
     const status = await new Promise<V1Status>((resolve, reject) => {
@@ -385,11 +399,12 @@ export class KubeAccess {
       );
       // A connection that opens after its attempt gave up is closed at once.
       within(timeoutMs, what, opened, (late) => late.close())
-        .then((socket) => {
-          socket.on('close', () =>
+        .then((ws) => {
+          socket = ws;
+          ws.on('close', () =>
             resolve({ status: 'Failure', message: 'the exec stream closed without a status' }),
           );
-          socket.on('error', (error) => reject(new KubeError(`${what} failed`, null, { cause: error })));
+          ws.on('error', (error) => reject(new KubeError(`${what} failed`, null, { cause: error })));
         })
         .catch((error: unknown) => reject(error instanceof KubeError ? error : kubeError(what, error)));
     });
