@@ -50,6 +50,11 @@ export interface TraceSource {
   readonly publicConnects: number;
   readonly accepts: number;
   readonly closes: number;
+  /**
+   * Closes of dual-stack (AF_INET6) connections to IPv4 (`[::ffff:a.b.c.d]`): tcptracer prints their
+   * closes but never their connects (see build-finding), so these are the only trace of them.
+   */
+  readonly mappedCloses: number;
   /** Connects per second over the whole trace; null when the trace has no TIME column. */
   readonly connectsPerSecond: number | null;
   readonly topDestinations: readonly Destination[];
@@ -90,6 +95,7 @@ interface SourceCount {
   publicConnects: number;
   accepts: number;
   closes: number;
+  mappedCloses: number;
   readonly processes: Map<number, ProcessCount>;
 }
 
@@ -336,6 +342,7 @@ export class TraceAggregator {
           source.publicConnects += theirs.publicConnects;
           source.accepts += theirs.accepts;
           source.closes += theirs.closes;
+          source.mappedCloses += theirs.mappedCloses;
         }
         const into = mine.get(key) as SourceCount;
         for (const process of theirs.processes.values()) this.mergeProcess(into, process);
@@ -402,6 +409,7 @@ export class TraceAggregator {
     }
     this.countEvent(line);
     this.record(source, line.type, line.pid, destination, line.dport, 1, () => commOf(b, line));
+    if (line.type === CLOSE && !v4 && isMapped(b, line.saddrStart)) source.mappedCloses++;
   }
 
   /** The source of an IPv6 event, or null when its address does not parse (checked when first seen). */
@@ -490,6 +498,7 @@ export class TraceAggregator {
         publicConnects: 0,
         accepts: 0,
         closes: 0,
+        mappedCloses: 0,
         processes: new Map(),
       };
       byAddress.set(saddrKey, source);
@@ -540,6 +549,7 @@ export class TraceAggregator {
           publicConnects: source.publicConnects,
           accepts: source.accepts,
           closes: source.closes,
+          mappedCloses: source.mappedCloses,
           connectsPerSecond: durationSeconds === null ? null : round2(source.connects / durationSeconds),
           topDestinations: rankDestinations(processes.flatMap((p) => p.destinations)).slice(
             0,
@@ -562,6 +572,12 @@ export class TraceAggregator {
 }
 
 const BANNER = Buffer.from(TRACER_BANNER, 'latin1');
+const MAPPED = Buffer.from('[::ffff:', 'latin1');
+
+/** Whether the printed address at `start` is v4-mapped: `[::ffff:a.b.c.d]`. */
+function isMapped(b: Buffer, start: number): boolean {
+  return b.compare(MAPPED, 0, MAPPED.length, start, start + MAPPED.length) === 0;
+}
 
 /** tcptracer's banner, alone on its line (padding and a CR aside). */
 function isBanner(b: Buffer, start: number, end: number): boolean {

@@ -60,6 +60,8 @@ export function buildFinding(input: FindingInput): Finding {
   if (input.trace !== null && input.trace.lostSamples > 0) {
     warnings.push(`tcptracer lost ${input.trace.lostSamples} samples: traced counts are lower bounds`);
   }
+  if (input.trace !== null)
+    warnings.push(...dualStackWarnings(input.trace, attribution?.sourcePods ?? new Map()));
   const nodePublic = (attribution?.nodeProcesses ?? []).filter((p) => p.publicConnects > 0);
   if (nodePublic.length > 0) {
     const total = nodePublic.reduce((sum, p) => sum + p.publicConnects, 0);
@@ -97,6 +99,38 @@ export function buildFinding(input: FindingInput): Finding {
     archive: input.archive ?? null,
   };
   return { ...withoutAdvice, recommendations: recommend(withoutAdvice) };
+}
+
+/** bcc's BPF_HASH default size (src/cc/export/helpers.h): what tcptracer's tuplepid_ipv4 map holds. */
+const TUPLEPID_MAP_ENTRIES = 10240;
+
+/**
+ * What tcptracer cannot see of dual-stack sockets (bcc tools/tcptracer.py): an AF_INET6 socket's connect to
+ * an IPv4 address goes through tcp_v4_connect (net/ipv6/tcp_ipv6.c), whose kretprobe keeps the tuple in
+ * the IPv4 map, while tcp_set_state looks for it in the IPv6 one: no connect is printed, only the close,
+ * and the IPv4 entry is never deleted. Past 10,240 of them the IPv4 map is full and no IPv4 connect of any
+ * process is printed any more.
+ */
+function dualStackWarnings(trace: TraceSummary, sourcePods: ReadonlyMap<string, PodRef | null>): string[] {
+  const sources = trace.sources.filter((s) => s.mappedCloses > 0);
+  if (sources.length === 0) return [];
+  const total = sources.reduce((sum, s) => sum + s.mappedCloses, 0);
+  const named = sources
+    .slice(0, 3)
+    .map((s) => {
+      const pod = sourcePods.get(sourceKey(s));
+      return `${pod === null || pod === undefined ? s.saddr : `${pod.namespace}/${pod.name}`}: ${s.mappedCloses}`;
+    })
+    .join(', ');
+  const warnings = [
+    `${total} dual-stack (AF_INET6) connections to IPv4 addresses were traced by their closes only (${named}): tcptracer prints no connect for them (their tuple goes to its IPv4 map, and the socket is IPv6), so their connects are not counted; count their closes as their churn`,
+  ];
+  if (total >= TUPLEPID_MAP_ENTRIES) {
+    warnings.push(
+      `tcptracer's IPv4 connect map (${TUPLEPID_MAP_ENTRIES} entries) filled with those connections, which it never deletes: IPv4 connects after it filled were not traced at all, so traced connects are lower bounds; trace for less time, or read the sockets`,
+    );
+  }
+  return warnings;
 }
 
 function eventCount(trace: TraceSummary): number {

@@ -45,6 +45,8 @@ export interface FindingTraceSource {
   readonly publicConnects: number;
   readonly accepts: number;
   readonly closes: number;
+  /** Closes of dual-stack connections to IPv4 (`::ffff:`), whose connects tcptracer does not print. */
+  readonly mappedCloses?: number;
   readonly connectsPerSecond: number | null;
   readonly pod: PodRef | null;
   readonly topDestinations: readonly FindingDestination[];

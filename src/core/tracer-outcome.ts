@@ -7,7 +7,19 @@
 /** tcptracer's first line (bcc tools/tcptracer.py), printed once the BPF program is compiled and attached. */
 export const TRACER_BANNER = 'Tracing TCP established connections. Ctrl-C to end.';
 
-/** What one `traceProbe` exec printed: one line per file, `-` for a file not there yet. */
+/** The line that goes before each file's first line in a probe: none of those files holds it. */
+export const FIELD_MARK = '@';
+
+/** The fields of a probe, in order: what followed each mark, trimmed ('' for a file not there or empty). */
+function fieldsOf(stdout: string): string[] {
+  // A file whose last line has no newline yet runs into the next mark: `12345.67@`.
+  return stdout
+    .split(`${FIELD_MARK}\n`)
+    .slice(1)
+    .map((text) => text.trim());
+}
+
+/** What one `traceProbe` exec printed: one field per file, empty for a file not there yet. */
 export interface TraceProbe {
   /** The node's uptime in seconds (/proc/uptime), the clock every time stamp of the trace is read on. */
   readonly uptime: number;
@@ -22,7 +34,7 @@ export interface TraceProbe {
 
 function field(line: string | undefined): string | null {
   const text = (line ?? '').trim();
-  return text === '' || text === '-' ? null : text;
+  return text === '' ? null : text;
 }
 
 function integer(text: string | null): number | null {
@@ -36,7 +48,7 @@ function uptime(text: string | null): number | null {
 }
 
 export function parseTraceProbe(stdout: string): TraceProbe {
-  const [up, pid, status, banner, first] = stdout.split('\n');
+  const [up, pid, status, banner, first] = fieldsOf(stdout);
   const seconds = uptime(field(up));
   if (seconds === null) throw new Error(`the trace probe printed no uptime: '${stdout.slice(0, 80)}'`);
   return {
@@ -64,7 +76,7 @@ export interface TraceTimes {
 }
 
 export function parseTraceTimes(stdout: string): TraceTimes {
-  const [now, started, banner, stopped, ended, status] = stdout.split('\n').map(field);
+  const [now, started, banner, stopped, ended, status] = fieldsOf(stdout).map(field);
   return {
     now: uptime(now ?? null),
     started: uptime(started ?? null),
@@ -159,10 +171,13 @@ export function tracerEnding(input: {
   const { status, stderr } = input;
   const after =
     input.windowSeconds === null ? '' : ` after ${input.windowSeconds} s of ${input.traceSeconds}`;
-  if (status === 0) return null;
+  // First: at the bound tcptracer goes on (the EFBIG is swallowed in its ctypes callback) and exits 0 at
+  // the stop, so a clean exit says nothing about a trace cut at the bound.
   if (/File too large|Errno 27/.test(stderr) || input.bytes >= input.limitBytes) {
     return `the trace reached its bound on the node's disk (${Math.round(input.limitBytes / 1024 ** 2)} MiB)${after} and stopped there: the trace is cut short`;
   }
+  if (status === 0) return null;
+  if (status === 0) return null;
   if (status === 137) {
     return `tcptracer did not stop on SIGINT and was killed (SIGKILL)${after}: events still in its buffers are lost`;
   }

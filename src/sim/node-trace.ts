@@ -9,7 +9,8 @@
  *   IP, the pod's accept, then both sides' closes. The guest agent (waagent) asks the wire server every 5 s.
  * - Source ports continue each (netns, address) sequence after the ports the socket table holds.
  * - Families: an event's IP column is its socket's family. `-4` prints AF_INET sockets only, `-6` AF_INET6
- *   only; a dual-stack (AF_INET6) socket's IPv4 traffic is family 6, printed `[::ffff:a.b.c.d]`.
+ *   only; a dual-stack (AF_INET6) socket's IPv4 traffic is family 6, printed `[::ffff:a.b.c.d]`, and
+ *   which of its events are printed at all is TracerMaps'.
  * - Order: libbcc's perf_reader_poll reads one ring buffer per CPU, one CPU after another, so what one poll
  *   prints comes CPU by CPU; TIME counts from the first event printed (`-t`), and an event another CPU's
  *   buffer gives up later was stamped earlier: its TIME can be negative. The simulator's poll takes one
@@ -261,9 +262,41 @@ function cpuOf(pid: number): number {
   return (Math.imul(pid, 2654435761) >>> 0) % NODE_CPUS;
 }
 
-/** Whether tcptracer prints an event of this family under its `-4`/`-6` flag. */
-export function traced(event: TraceEvent, flags: TracerFlags): boolean {
-  return flags.family === null || flags.family === event.family;
+/** bcc's BPF_HASH default size (src/cc/export/helpers.h): tcptracer's tuplepid_ipv4 holds this many. */
+export const TUPLEPID_MAP_ENTRIES = 10240;
+
+/**
+ * Which events tcptracer prints, as its BPF program decides (bcc tools/tcptracer.py at 6d0a964): a connect
+ * is printed at TCP_ESTABLISHED when tcp_set_state finds the tuple its connect kretprobe stored, in the map
+ * of the socket's family; `-4`/`-6` drop the other family's sockets in every probe.
+ *
+ * A dual-stack (AF_INET6) socket connecting to an IPv4 address: tcp_v6_connect hands it to tcp_v4_connect
+ * (net/ipv6/tcp_ipv6.c), whose kretprobe stores the tuple in tuplepid_ipv4 (and leaves the v6 kretprobe
+ * nothing); at ESTABLISHED the socket is AF_INET6, tuplepid_ipv6 has no entry, and no connect is printed.
+ * Its close is (IP 6, `[::ffff:a.b.c.d]`). The IPv4 entry is never deleted (TCP_CLOSE deletes from the
+ * socket's family's map): past TUPLEPID_MAP_ENTRIES of them the map is full, every later IPv4 connect's
+ * update fails, and no IPv4 connect is printed for the rest of the trace. With `-6` only the v6 probes are
+ * attached: the tuple is the v6 one, and the connect is printed.
+ */
+export class TracerMaps {
+  private leaked = 0;
+
+  constructor(private readonly flags: TracerFlags) {}
+
+  prints(event: TraceEvent): boolean {
+    const { family } = this.flags;
+    if (event.mapped) {
+      if (family === 4) return false;
+      if (family === 6 || event.type !== 'connect') return true;
+      this.leaked++;
+      return false;
+    }
+    if (family !== null && family !== event.family) return false;
+    if (event.type === 'connect' && event.family === 4 && family === null) {
+      return this.leaked < TUPLEPID_MAP_ENTRIES;
+    }
+    return true;
+  }
 }
 
 /**
@@ -278,6 +311,7 @@ export function traceNode(
 ): TraceLine[] {
   const flags = input.flags ?? { timestamps: true, verbose: true, family: null };
   const generator = new TraceGenerator(input);
+  const maps = new TracerMaps(flags);
   const lines: TraceLine[] = [
     { atSecond: 0, text: TRACER_BANNER },
     { atSecond: 0, text: tracerHeader(flags) },
@@ -285,7 +319,7 @@ export function traceNode(
   let first: number | null = null;
   for (let k = 0; k < input.seconds; k++) {
     for (const event of generator.second(k)) {
-      if (!traced(event, flags)) continue;
+      if (!maps.prints(event)) continue;
       first ??= event.ns;
       lines.push({ atSecond: k, text: formatTraceEvent(event, first, flags) });
     }

@@ -15,7 +15,7 @@
  * - A write past RLIMIT_FSIZE: EFBIG, raised inside the callback, swallowed likewise, one traceback per event.
  */
 import type { NodeModel } from './node-model';
-import { formatTraceEvent, traced, TRACER_BANNER, tracerHeader, type TracerFlags } from './node-trace';
+import { formatTraceEvent, TRACER_BANNER, tracerHeader, TracerMaps, type TracerFlags } from './node-trace';
 import { rng } from './random';
 import { FileTooLargeError, write, type ProgramContext, type SimProcess } from './sim-os';
 
@@ -203,6 +203,7 @@ export async function runTracer(
     }
   };
   const generator = options.model.traceGenerator();
+  const maps = new TracerMaps(flags);
   const record = { events: { connect: 0, accept: 0, close: 0 }, lost: 0, bytes: 0 };
   options.model.tracers.push(record);
   // Attached: events count from here, and the banner follows at once.
@@ -213,7 +214,7 @@ export async function runTracer(
   let first: number | null = null;
   let rate = 0;
   const emit = async (k: number): Promise<void> => {
-    const events = generator.second(k).filter((event) => traced(event, flags));
+    const events = generator.second(k).filter((event) => maps.prints(event));
     rate = events.length;
     const kept = Math.min(events.length, TRACER_EVENTS_PER_SECOND);
     if (kept < events.length) {

@@ -12,7 +12,7 @@
  * Every argument that varies is a checked integer: nothing from outside reaches a shell.
  */
 
-import { TRACER_BANNER } from '../core/tracer-outcome';
+import { FIELD_MARK, TRACER_BANNER } from '../core/tracer-outcome';
 
 /** The node's root file system inside the debug pod (a hostPath of `/`). */
 export const HOST_ROOT = '/host';
@@ -140,9 +140,12 @@ export function debugPodCommand(traceSeconds: number): string[] {
   return ['sh', '-c', debugPodScript(traceSeconds)];
 }
 
-/** Each file's first line, or `-` when it is not there (yet): one exec, one line each, in this order. */
+/**
+ * Each file's first line, after a line of its own (FIELD_MARK), in this order: nothing after the mark when
+ * the file is not there, or is there but still empty (`> file` makes it before anything is written).
+ */
 function firstLines(paths: readonly string[]): string[] {
-  return ['sh', '-c', paths.map((path) => `head -n 1 ${path} 2>/dev/null || echo -`).join('; ')];
+  return ['sh', '-c', paths.map((path) => `echo ${FIELD_MARK}; head -n 1 ${path} 2>/dev/null`).join('; ')];
 }
 
 const inTraceDir = (file: string) => `${TRACE_DIR}/${file}`;

@@ -12,6 +12,20 @@ function scenario(file: string): Scenario {
   return parseScenario(readFileSync(join(SCENARIOS, file), 'utf8'));
 }
 
+describe('a dual-stack Java pod: what tcptracer cannot see is said', () => {
+  it('counts its IPv4 churn by the closes tcptracer prints, and warns that their connects are not traced', async () => {
+    const { finding } = await run(scenario('dual-stack-culprit.json'));
+    const ledger = finding.trace?.sources.find((s) => s.saddr === '10.244.1.20');
+    // 20 dual-stack connects/s for 2 s, each closed 5-250 ms later: the closes inside the window.
+    expect(ledger?.connects).toBe(4); // its database, over a plain IPv4 socket: 2/s
+    expect(ledger?.mappedCloses).toBeGreaterThan(30);
+    expect(ledger?.mappedCloses).toBeLessThanOrEqual(40);
+    expect(finding.warnings).toContain(
+      `${ledger?.mappedCloses} dual-stack (AF_INET6) connections to IPv4 addresses were traced by their closes only (payments/ledger-7f9c2: ${ledger?.mappedCloses}): tcptracer prints no connect for them (their tuple goes to its IPv4 map, and the socket is IPv6), so their connects are not counted; count their closes as their churn`,
+    );
+  }, 30_000);
+});
+
 describe('the responder against the simulated cluster: every attribution case', () => {
   it.each([
     [
@@ -34,11 +48,13 @@ describe('the responder against the simulated cluster: every attribution case', 
       ['shop/checkout-5d8f7', [150, 150, 24, 24]],
     ],
     // A dual-stack pod on Azure Linux: a Java AF_INET6 socket's IPv4 traffic ([::ffff:20.60.1.1]), IPv6
-    // traffic and a private IPv4 database, one pod whatever the family.
+    // traffic and a private IPv4 database, one pod whatever the family. Its ESTABLISHED make it the
+    // culprit; tcptracer prints no connect for the dual-stack socket (bcc's maps), so its traced connects
+    // are the IPv6 and database ones only, and the finding says so (see below).
     [
       'dual-stack-culprit.json',
       'payments/ledger-7f9c2',
-      [200, 190, 54, 50],
+      [200, 190, 14, 10],
       ['shop/checkout-5d8f7', [60, 60, 20, 20]],
     ],
     // tcptracer -tv traces IPv6 connects too: under -4 the culprit's were 0 and 0.

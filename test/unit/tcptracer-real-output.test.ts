@@ -80,7 +80,7 @@ describe('tcptracer as it really prints (bcc tools/tcptracer.py)', () => {
     expect(summary.skippedLines).toBe(2);
   });
 
-  it('takes [::ffff:a.b.c.d] (IPv4 traffic of an AF_INET6 socket, `-tv` without -4) as a.b.c.d: one source, one destination', () => {
+  it("takes [::ffff:a.b.c.d] (an AF_INET6 socket's IPv4 traffic; `-6` prints its connects, `-tv` its closes) as a.b.c.d", () => {
     const summary = aggregate([
       line('0', 'connect', 912, 'java', 4, '10.244.1.7', '20.50.2.10'),
       line('5', 'connect', 912, 'java', 6, '[::ffff:10.244.1.7]', '[::ffff:20.50.2.10]'),
