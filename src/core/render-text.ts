@@ -98,7 +98,17 @@ export function renderText(finding: Finding): string {
   if (finding.trace !== null) {
     const t = finding.trace;
     const total = t.events.connect + t.events.accept + t.events.close + t.events.unknown;
-    const span = t.durationSeconds === null ? '' : ` over ${t.durationSeconds} s`;
+    // The window the debug pod timed (banner to stop) when there was one, else the events' own span.
+    const compile =
+      t.startupSeconds === undefined || t.startupSeconds === null
+        ? ''
+        : `, after a ${t.startupSeconds} s BPF compile`;
+    const span =
+      t.windowSeconds !== undefined && t.windowSeconds !== null
+        ? ` in ${t.windowSeconds} s of tracing${compile}`
+        : t.durationSeconds === null
+          ? ''
+          : ` over ${t.durationSeconds} s`;
     out.push(
       '',
       `Trace: ${total} events${span} (${t.events.connect} connect, ${t.events.accept} accept, ${t.events.close} close, ` +

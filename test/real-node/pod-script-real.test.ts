@@ -123,7 +123,8 @@ describe('the debug pod script under busybox sh, with real signals', () => {
     expect(lines.length).toBeLessThanOrEqual(
       Math.ceil((window + WATCHER_POLL_SECONDS) / EVENT_EVERY_SECONDS) + 1,
     );
-    expect(window).toBeGreaterThanOrEqual(TRACE_SECONDS);
+    // /proc/uptime counts hundredths: the difference is good to 0.01 s.
+    expect(window).toBeGreaterThanOrEqual(TRACE_SECONDS - 0.01);
     expect(window).toBeLessThanOrEqual(3.5);
     // Nothing on the container log: no traceback, no busybox complaint.
     expect(pod.log).toBe('');

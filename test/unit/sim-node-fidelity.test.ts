@@ -135,8 +135,9 @@ describe('the debug pod on a simulated node, as on a stock AKS node', () => {
     // 40/s + 3/s + 1/s of the built-in scenario's checkout, for the 2 s window.
     expect([checkout?.connects, checkout?.publicConnects]).toEqual([88, 86]);
     const uptime = (name: string) => Number(file(name).split(' ')[0]);
-    expect(uptime('ended') - uptime('banner')).toBeGreaterThanOrEqual(2);
-    expect(uptime('banner') - uptime('started')).toBeGreaterThanOrEqual(2); // the BPF compile
+    // /proc/uptime counts hundredths: each difference is good to 0.01 s.
+    expect(uptime('ended') - uptime('banner')).toBeGreaterThanOrEqual(1.99);
+    expect(uptime('banner') - uptime('started')).toBeGreaterThanOrEqual(1.99); // the BPF compile
   });
 
   it("timeout's SIGTERM loses Python's buffered output: on a quiet node all of it, banner too", async () => {
