@@ -19,7 +19,7 @@ import { busyboxPath } from '../helpers/real-node/busybox-applets';
 import { Cleanup } from '../helpers/real-node/cleanup';
 import { DebugPodContainer, debugPodMountPoints } from '../helpers/real-node/debug-pod-mounts';
 import { requireRealNode } from '../helpers/real-node/preflight';
-import { poll, RunningProcess } from '../helpers/real-node/processes';
+import { isAlive, poll, RunningProcess } from '../helpers/real-node/processes';
 
 const FAKE_TCPTRACER = join(__dirname, '..', 'helpers', 'real-node', 'fake-tcptracer.py');
 const TRACE_SECONDS = 2;
@@ -44,14 +44,6 @@ function ignores(pid: number, signal: number): boolean {
   return (BigInt(`0x${mask}`) & (1n << BigInt(signal - 1))) !== 0n;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const SIGINT = 2;
 

@@ -7,7 +7,7 @@ import { busyboxPath, type BusyboxPath } from './busybox-applets';
 import type { Cleanup } from './cleanup';
 import { LocalNodeKube } from './local-node-kube';
 import { PYTHON3, which } from './preflight';
-import { CONTAINER_PATH, RunningProcess, runOk } from './processes';
+import { CONTAINER_PATH, isAlive, RunningProcess, runOk } from './processes';
 
 const PROGRAMS = __dirname;
 const FAKE_SHIM = join(PROGRAMS, 'fake-shim.py');
@@ -287,11 +287,3 @@ function shimCode(shimArgv: readonly string[]): string {
   return `${code}#${'-'.repeat(length - code.length - 1)}`;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
