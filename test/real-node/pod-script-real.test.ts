@@ -44,7 +44,6 @@ function ignores(pid: number, signal: number): boolean {
   return (BigInt(`0x${mask}`) & (1n << BigInt(signal - 1))) !== 0n;
 }
 
-
 const SIGINT = 2;
 
 describe('the debug pod script under busybox sh, with real signals', () => {

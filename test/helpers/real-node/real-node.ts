@@ -286,4 +286,3 @@ function shimCode(shimArgv: readonly string[]): string {
   if (code.length + 1 > length) throw new Error('the shim arguments are too short to hold the code');
   return `${code}#${'-'.repeat(length - code.length - 1)}`;
 }
-
