@@ -2,14 +2,7 @@ import { z } from 'zod';
 import type { NodePod } from '../core/correlate';
 import { oneLine } from '../core/errors';
 import type { CommandRecord } from '../core/node-command-record';
-import {
-  isTracing,
-  parseTraceProbe,
-  parseTraceTimes,
-  round2,
-  tracerFailure,
-  type TraceProbe,
-} from '../core/tracer-outcome';
+import { isTracing, parseTraceProbe, parseTraceTimes, round2, tracerFailure } from '../core/tracer-outcome';
 import type { V1Pod } from '@kubernetes/client-node';
 import { DEBUG_CONTAINER, debugPodName, debugPodSpec, RUN_ANNOTATION } from '../adapters/kube/debug-pod';
 import { KubeError } from '../adapters/kube/kube-error';
@@ -130,14 +123,12 @@ export const startTrace = defineActivity({
       };
     }
     // The pod times the window itself, from the banner: traceSeconds whatever the responder does next.
-    const { probe, startedAt } = started;
-    const bannerAt = probe.bannerAt as number;
     return {
       pods,
       problem: null,
       traceProblem: null,
-      bannerAt,
-      startupSeconds: startedAt === null ? null : round2(bannerAt - startedAt),
+      bannerAt: started.bannerAt,
+      startupSeconds: started.startupSeconds,
       commands: shell.records,
     };
   },
@@ -150,26 +141,26 @@ export const startTrace = defineActivity({
 async function waitForBanner(
   shell: NodeShell,
   progress: ((line: string) => void) | undefined,
-): Promise<{ probe: TraceProbe; startedAt: number | null } | { failure: string }> {
-  let first: TraceProbe | null = null;
-  let startedAt: number | null = null;
+): Promise<{ bannerAt: number; startupSeconds: number | null } | { failure: string }> {
+  progress?.('tcptracer compiling its BPF program');
+  let firstUptime: number | null = null;
   for (;;) {
     const result = await shell.run(nodeCommands.traceProbe());
     if (result.exitCode !== 0)
       throw new Error(`trace probe exited ${result.exitCode}: ${result.stderr.trim()}`);
     const probe = parseTraceProbe(result.stdout);
-    if (first === null) {
-      first = probe;
-      startedAt = await podStartedAt(shell);
-      progress?.('tcptracer compiling its BPF program');
+    firstUptime ??= probe.uptime;
+    if (isTracing(probe)) {
+      // The pod's own clock, start to banner: the BPF compile (and the pod's first steps).
+      const times = parseTraceTimes((await shell.run(nodeCommands.traceTimes())).stdout);
+      const bannerAt = probe.bannerAt as number;
+      return { bannerAt, startupSeconds: times.started === null ? null : round2(bannerAt - times.started) };
     }
-    if (isTracing(probe)) return { probe, startedAt };
     if (probe.status !== null) {
       const [stderr, out] = await Promise.all([shell.log(), shell.run(nodeCommands.traceLog())]);
       return { failure: tracerFailure({ status: probe.status, stderr, stdout: out.stdout }) };
     }
-    const waited = probe.uptime - (startedAt ?? first.uptime);
-    if (waited > TRACER_STARTUP_LIMIT_SECONDS) {
+    if (probe.uptime - firstUptime > TRACER_STARTUP_LIMIT_SECONDS) {
       const stderr = await shell.log();
       return {
         failure: tracerFailure({ status: null, stderr, stdout: probe.firstLine ?? '' }).replace(
@@ -180,11 +171,6 @@ async function waitForBanner(
     }
     await new Promise((resolve) => setTimeout(resolve, BANNER_POLL_MS));
   }
-}
-
-/** The node's uptime when the pod's command began (its `started` file). */
-async function podStartedAt(shell: NodeShell): Promise<number | null> {
-  return parseTraceTimes((await shell.run(nodeCommands.traceTimes())).stdout).started;
 }
 
 /** Creates the pod; false when one of that name is already there. */
