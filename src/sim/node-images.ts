@@ -140,7 +140,9 @@ function linuxNode(
   at('/bin/lsns', program('lsns'));
   at('/bin/nsenter', program('nsenter'));
   at('/bin/pstree', program('pstree'));
-  at('/bin/crictl', program('crictl'));
+  // Azure Linux 3 VHDs list crictl in /usr/local/bin; Ubuntu's kubernetes-cri-tools puts it in /usr/bin.
+  if (name === 'azurelinux3') files.set('/usr/local/bin/crictl', program('crictl'));
+  else at('/bin/crictl', program('crictl'));
   at('/bin/ss', program('ss'));
   at('/bin/netstat', program('netstat'));
   at('/sbin/chroot', program('chroot', 'coreutils'));

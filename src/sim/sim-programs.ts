@@ -57,9 +57,13 @@ const chroot: Program = async (context) => {
   return execRest(context, command);
 };
 
-/** busybox `timeout [-s SIG] [-k KILL_SECS] SECS PROG ARGS`: durations may carry s/m/h/d and fractions. */
-function duration(text: string): number | null {
-  const match = /^(\d+(?:\.\d+)?)([smhd]?)$/.exec(text);
+/**
+ * A duration as `sleep` takes it (busybox FEATURE_FANCY_SLEEP and FLOAT_DURATION, coreutils alike): a
+ * number with s/m/h/d, fractions allowed. busybox 1.35/1.36 `timeout` takes whole seconds only
+ * (xatou, coreutils/timeout.c; fractions came after 1.36.1).
+ */
+function duration(text: string, whole = false): number | null {
+  const match = (whole ? /^(\d+)([smhd]?)$/ : /^(\d+(?:\.\d+)?)([smhd]?)$/).exec(text);
   if (match === null) return null;
   const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[match[2] as '' | 's' | 'm' | 'h' | 'd'];
   return Number(match[1]) * unit;
@@ -72,18 +76,23 @@ const timeout: Program = async (context) => {
   for (;;) {
     if (args[0] === '-s') {
       args.shift();
-      const parsed = signalNumber(args.shift() ?? '');
-      if (parsed === null) return fail(context, 'timeout: invalid signal', 1);
+      const name = args.shift() ?? '';
+      const parsed = signalNumber(name);
+      if (parsed === null) return fail(context, `timeout: unknown signal '${name}'`, 1);
       signo = parsed;
     } else if (args[0] === '-k') {
       args.shift();
-      killAfter = duration(args.shift() ?? '');
-      if (killAfter === null) return fail(context, 'timeout: invalid number', 1);
+      const text = args.shift() ?? '';
+      killAfter = duration(text, busybox(context));
+      if (killAfter === null) return fail(context, `timeout: invalid number '${text}'`, 1);
     } else break;
   }
-  const seconds = duration(args.shift() ?? '');
-  if (seconds === null || args.length === 0)
+  const secondsText = args.shift() ?? '';
+  const seconds = duration(secondsText, busybox(context));
+  if (seconds === null) return fail(context, `timeout: invalid number '${secondsText}'`, 1);
+  if (args.length === 0) {
     return fail(context, 'timeout: usage: timeout [-s SIG] [-k KILL_SECS] SECS PROG ARGS', 1);
+  }
   const { proc, os } = context;
   // The helper: it sleeps, then signals the process the program now runs in.
   void os.clock.sleep(seconds, proc.life.signal).then(async () => {

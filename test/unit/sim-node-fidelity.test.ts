@@ -279,6 +279,20 @@ describe('the debug pod on a simulated node, as on a stock AKS node', () => {
     expect(parseSocketTable(hostSs.stdout).format).toBe('ss');
   });
 
+  it("busybox 1.35/1.36 timeout takes whole seconds (coreutils/timeout.c); the pod's script gives it whole ones", async () => {
+    const container = new DebugContainer(onImage('azurelinux3'), pod(), 'debug', {
+      clock: new SimClock(1000, 40),
+    });
+    expect(await container.exec(['timeout', '0.5', 'sleep', '1'])).toEqual({
+      stdout: '',
+      stderr: "timeout: invalid number '0.5'\n",
+      exitCode: 1,
+    });
+    expect(debugPodScript(2)).toMatch(/exec timeout -s INT -k 10 \d+ chroot/);
+    // crictl is in /usr/local/bin on Azure Linux 3: on the debug pod's PATH after chroot /host too.
+    expect((await container.exec(['chroot', '/host', 'crictl', 'pods', '-o', 'json'])).exitCode).toBe(0);
+  });
+
   it('kubelet serves only the current log file: past 10 MiB the start of a long trace is gone', () => {
     const log = new ContainerLog();
     const line = `${'x'.repeat(127)}\n`;
