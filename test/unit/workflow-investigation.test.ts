@@ -38,6 +38,30 @@ const PODS = [
   { namespace: 'shop', name: 'cart-7c9d4', ips: ['10.244.1.9'], hostNetwork: false },
 ];
 
+/** The steps when nothing was traced: no window to wait, no trace to collect. */
+const WITHOUT_TRACE = [
+  'resolveCluster',
+  'findNode',
+  'startTrace',
+  'snatUsage',
+  'inspectNode',
+  'deleteDebugPod',
+  'archiveFinding',
+  'postCard',
+];
+
+/** startTrace's output when it did not trace: the pod did not run (`problem`) or tcptracer did not (`traceProblem`). */
+function untraced(why: { problem?: string; traceProblem?: string }) {
+  return {
+    pods: PODS,
+    problem: why.problem ?? null,
+    traceProblem: why.traceProblem ?? null,
+    bannerAt: null,
+    startupSeconds: null,
+    commands: [],
+  };
+}
+
 type Responses = Partial<Record<ActivityName, (input: unknown) => unknown>>;
 
 /** Outputs as the real activities give them on a node where checkout holds 300 public sockets. */
@@ -253,25 +277,9 @@ describe('the investigation workflow', () => {
 
   it('without a debug pod: no trace and no wait, but the sockets by kubectl exec, the SNAT metrics, and the pod deleted', () => {
     const { finding, names, calls } = drive({
-      startTrace: () => ({
-        pods: PODS,
-        problem: 'debug pod aks-snat-responder/x not running after 120 s',
-        traceProblem: null,
-        bannerAt: null,
-        startupSeconds: null,
-        commands: [],
-      }),
+      startTrace: () => untraced({ problem: 'debug pod aks-snat-responder/x not running after 120 s' }),
     });
-    expect(names).toEqual([
-      'resolveCluster',
-      'findNode',
-      'startTrace',
-      'snatUsage',
-      'inspectNode',
-      'deleteDebugPod',
-      'archiveFinding',
-      'postCard',
-    ]);
+    expect(names).toEqual(WITHOUT_TRACE);
     expect(calls.find((c) => c.activity === 'inspectNode')?.input).toMatchObject({ hostSide: false });
     expect(finding.status).toBe('partial');
     expect(finding.trace).toBeNull();
@@ -283,25 +291,9 @@ describe('the investigation workflow', () => {
     const failure =
       "no trace: bcc's tools are not installed on this node (no /usr/share/bcc/tools/tcptracer): \"python3: can't open file '/usr/share/bcc/tools/tcptracer': [Errno 2] No such file or directory\"";
     const { finding, names, calls } = drive({
-      startTrace: () => ({
-        pods: PODS,
-        problem: null,
-        traceProblem: failure,
-        bannerAt: null,
-        startupSeconds: null,
-        commands: [],
-      }),
+      startTrace: () => untraced({ traceProblem: failure }),
     });
-    expect(names).toEqual([
-      'resolveCluster',
-      'findNode',
-      'startTrace',
-      'snatUsage',
-      'inspectNode',
-      'deleteDebugPod',
-      'archiveFinding',
-      'postCard',
-    ]);
+    expect(names).toEqual(WITHOUT_TRACE);
     expect(calls.find((c) => c.activity === 'inspectNode')?.input).toMatchObject({ hostSide: true });
     expect(finding.status).toBe('partial');
     expect(finding.trace).toBeNull();
